@@ -5,7 +5,6 @@
 #include <sys/types.h>
 
 #include <algorithm>
-#include <cfloat>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -14,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "src/float_pack.h"
 
 namespace fleetsim {
 
@@ -113,99 +113,6 @@ inline uint64_t LoadUint(const char* p, uint32_t width, bool big) {
       return v;
     }
   }
-}
-
-// CPython's PyFloat_Pack2 (3.11), step for step, so that rounding (half to even, including
-// into and out of subnormals) matches bit for bit. Sets *overflow where Python raises
-// OverflowError; the result is then +/-inf, which is what Encode writes.
-uint16_t DoubleToHalf(double x, bool* overflow) {
-  *overflow = false;
-  unsigned sign = 0;
-  int e = 0;
-  unsigned bits = 0;
-  if (x == 0.0) {
-    sign = std::signbit(x) ? 1 : 0;
-    e = 0;
-    bits = 0;
-  } else if (std::isinf(x)) {
-    sign = x < 0.0;
-    e = 0x1f;
-    bits = 0;
-  } else if (std::isnan(x)) {
-    // The quiet NaN with only the top fraction bit set; Python 3.11 keeps only the sign.
-    sign = std::signbit(x) ? 1 : 0;
-    e = 0x1f;
-    bits = 512;
-  } else {
-    sign = x < 0.0;
-    if (sign) x = -x;
-    double f = std::frexp(x, &e);  // x = f * 2^e, f in [0.5, 1).
-    f *= 2.0;
-    e--;
-    if (e >= 16) {
-      *overflow = true;
-    } else if (e < -25) {
-      f = 0.0;  // Below half the smallest subnormal: rounds to zero.
-      e = 0;
-    } else if (e < -14) {
-      f = std::ldexp(f, 14 + e);  // Subnormal.
-      e = 0;
-    } else {
-      e += 15;
-      f -= 1.0;  // Drop the implicit leading 1.
-    }
-    if (!*overflow) {
-      f *= 1024.0;
-      bits = static_cast<unsigned>(f);  // Truncates; the remainder decides the rounding.
-      if (f - bits > 0.5 || (f - bits == 0.5 && bits % 2 == 1)) {
-        if (++bits == 1024) {  // The carry ran out of the fraction.
-          bits = 0;
-          if (++e == 31) *overflow = true;
-        }
-      }
-    }
-    if (*overflow) {
-      e = 0x1f;  // Infinity.
-      bits = 0;
-    }
-  }
-  return static_cast<uint16_t>((sign << 15) | (static_cast<unsigned>(e) << 10) | bits);
-}
-
-// CPython's PyFloat_Unpack2 (3.11): NaN payloads are dropped, the sign kept.
-double HalfToDouble(uint16_t h) {
-  const bool sign = h >> 15;
-  int e = (h >> 10) & 0x1f;
-  const unsigned f = h & 0x3ff;
-  if (e == 0x1f) {
-    if (f == 0) return sign ? -HUGE_VAL : HUGE_VAL;
-    return std::copysign(std::nan(""), sign ? -1.0 : 1.0);
-  }
-  double x = f / 1024.0;
-  if (e == 0) {
-    e = -14;
-  } else {
-    x += 1.0;
-    e -= 15;
-  }
-  x = std::ldexp(x, e);
-  return sign ? -x : x;
-}
-
-// (float)x as Python does it, but without the undefined behaviour C++ gives a finite double
-// beyond the float range. Sets *overflow where Python raises OverflowError (the cast gives
-// inf for a finite x): from FLT_MAX plus half an ulp (2^103) up, ties rounding to even = inf.
-float DoubleToFloat(double x, bool* overflow) {
-  *overflow = false;
-  if (std::isfinite(x) && std::fabs(x) > FLT_MAX) {
-    constexpr double kOverflowFrom = static_cast<double>(FLT_MAX) + 0x1p103;
-    if (std::fabs(x) >= kOverflowFrom) {
-      *overflow = true;
-      return x < 0 ? -HUGE_VALF : HUGE_VALF;
-    }
-    return x < 0 ? -FLT_MAX : FLT_MAX;
-  }
-  return static_cast<float>(x);
 }
 
 std::string NumberText(const Value& v) {
@@ -516,8 +423,8 @@ absl::Status Format::CheckValue(size_t index, const Value& v) const {
     case Op::kDouble: {
       if (v.is_bytes()) return error(absl::StrCat("needs a number, got ", v.DebugString()));
       bool overflow = false;
-      if (r.op == Op::kHalf) DoubleToHalf(v.ToDouble(), &overflow);
-      if (r.op == Op::kFloat) DoubleToFloat(v.ToDouble(), &overflow);
+      if (r.op == Op::kHalf) PackHalf(v.ToDouble(), &overflow);
+      if (r.op == Op::kFloat) PackFloat(v.ToDouble(), &overflow);
       if (overflow) {
         return error(absl::StrCat(NumberText(v), " is too large for '", std::string(1, r.code),
                                   r.op == Op::kHalf ? "' (max 65504)" : "' (max ~3.4028235e38)"));
@@ -565,10 +472,10 @@ void Format::EncodeItem(const Run& r, const Value& v, char* p) const {
       *p = v.ToBool() ? 1 : 0;
       return;
     case Op::kHalf:
-      StoreUint(p, DoubleToHalf(v.ToDouble(), &overflow), 2, big_endian_);
+      StoreUint(p, PackHalf(v.ToDouble(), &overflow), 2, big_endian_);
       return;
     case Op::kFloat: {
-      const float f = DoubleToFloat(v.ToDouble(), &overflow);
+      const float f = PackFloat(v.ToDouble(), &overflow);
       uint32_t bits;
       std::memcpy(&bits, &f, 4);
       StoreUint(p, bits, 4, big_endian_);
@@ -637,7 +544,7 @@ Value Format::DecodeItem(const Run& r, const char* p) const {
     case Op::kBool:
       return Value::Uint(*p != 0 ? 1 : 0);
     case Op::kHalf:
-      return Value::Float(HalfToDouble(static_cast<uint16_t>(LoadUint(p, 2, big_endian_))));
+      return Value::Float(UnpackHalf(static_cast<uint16_t>(LoadUint(p, 2, big_endian_))));
     case Op::kFloat: {
       const uint32_t bits = static_cast<uint32_t>(LoadUint(p, 4, big_endian_));
       float f;
