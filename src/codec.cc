@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "absl/base/config.h"
+#include "absl/base/macros.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -355,6 +356,7 @@ absl::StatusOr<Format> Format::Compile(absl::string_view spec) {
 // Accessors and checks
 
 const Format::Run& Format::RunOf(size_t index) const {
+  ABSL_ASSERT(index < value_count_);  // Compiled out with NDEBUG, as in absl.
   // The last run whose first value is <= index.
   auto it = std::upper_bound(runs_.begin(), runs_.end(), index,
                              [](size_t i, const Run& r) { return i < r.first_value; });
