@@ -44,6 +44,8 @@ absl::Status Error(absl::string_view what, size_t offset, absl::string_view text
 
 }  // namespace
 
+// Groups are validated whole (prefix, digits, then the character that ends them) so that the
+// error points at the first character that cannot belong to a group.
 absl::StatusOr<std::string> ParseHexBytes(absl::string_view text) {
   std::string out;
   out.reserve(text.size() / 2);
@@ -108,6 +110,8 @@ absl::StatusOr<std::string> ParseEscapedBytes(absl::string_view text) {
       i += n - 1;
       continue;
     }
+    // Exactly two digits: C's \x swallows every hex digit that follows, so "\x0aBC" would be
+    // one (overflowing) byte there. Python bytes literals also take exactly two.
     if (c == 'x') {
       if (text.size() - i < 3 || HexValue(text[i + 1]) < 0 || HexValue(text[i + 2]) < 0) {
         return Error("\\x without two hex digits", at, text, "; write e.g. \\x0a");

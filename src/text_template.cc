@@ -31,6 +31,8 @@ enum class TextTemplate::Type : uint8_t {
   kString,    // 's': str(value), formatted as a string.
 };
 
+// Clamps every write to the caller's capacity, so Render can format fields in one pass with
+// no scratch buffer and still never overrun: truncation is the caller's to detect (n == cap).
 struct TextTemplate::Sink {
   char* out;
   size_t cap;
@@ -98,6 +100,9 @@ absl::Status TextTemplate::ParseSpec(absl::string_view text, absl::string_view s
     f->alternate = true;
     ++i;
   }
+  // CPython (3.10+) treats a '0' here as the zero-padding flag only when no fill was given
+  // ("x<05" is fill 'x', width 5); with an explicit align it still sets the fill ("<05" gives
+  // "50000"), and it implies '=' only when the align was left to its default.
   bool zero = false;
   if (!fill_given && i < spec.size() && spec[i] == '0') {
     zero = true;
@@ -179,6 +184,8 @@ absl::Status TextTemplate::ParseSpec(absl::string_view text, absl::string_view s
 
 absl::StatusOr<TextTemplate> TextTemplate::Compile(absl::string_view text,
                                                    const TemplateVarResolver& resolver) {
+  // All literal text goes into one string (escapes resolved) so that Render copies from
+  // one contiguous block; pieces refer to it by offset, which survives copies of the template.
   TextTemplate t;
   t.text_ = std::string(text);
   size_t literal_start = 0;  // Into t.literals_: where the pending literal piece begins.
@@ -253,6 +260,8 @@ absl::StatusOr<TextTemplate> TextTemplate::Compile(absl::string_view text,
       f.align = Align::kRight;
       f.type = Type::kDecimal;
     }
+    // Resolved per occurrence, after the spec parsed, so that a spec error is reported before
+    // an unknown name further right, and the resolver may count uses.
     absl::StatusOr<int> slot = resolver(name);
     if (!slot.ok()) {
       return absl::Status(slot.status().code(),
