@@ -13,9 +13,9 @@
 #define FLEETSIM_CONCAT_(a, b) FLEETSIM_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                    \
-  do {                                           \
-    ::absl::Status fleetsim_status_ = (expr);    \
+#define RETURN_IF_ERROR(expr)                            \
+  do {                                                   \
+    ::absl::Status fleetsim_status_ = (expr);            \
     if (!fleetsim_status_.ok()) return fleetsim_status_; \
   } while (0)
 
