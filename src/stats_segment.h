@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "absl/status/statusor.h"
 #include "src/histogram.h"
@@ -45,6 +46,8 @@ struct StatsSegmentHeader {
   uint64_t slot_stride;     // Bytes from one slot to the next.
   uint64_t total_size;      // Bytes in the segment (== the memfd's size).
 };
+static_assert(sizeof(StatsSegmentHeader) == 56, "format change: bump kStatsSegmentVersion");
+static_assert(std::is_trivially_copyable_v<StatsSegmentHeader>);
 
 // Slots start on a cache line of their own, so one worker's publishing never shares a line
 // with another's.
