@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "src/byte_literal.h"
 #include "src/duration.h"
 #include "src/status_macros.h"
 

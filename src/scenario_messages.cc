@@ -36,13 +36,22 @@ std::string RefName(const std::string& text) {
 
 // Walks steps (and loop bodies) calling fn(expect-or-handler map) on every capture owner.
 void ForEachCaptureMap(const YAML::Node& steps, const std::function<void(const YAML::Node&)>& fn) {
-  if (!steps.IsSequence()) return;
+  if (!steps || !steps.IsSequence()) return;
   for (const YAML::Node& s : steps) {
-    if (!s.IsMap()) continue;
-    if (s["expect"] && s["expect"].IsMap() && s["expect"]["capture"]) fn(s["expect"]["capture"]);
-    if (s["loop"] && s["loop"].IsMap()) ForEachCaptureMap(s["loop"]["steps"], fn);
+    if (!s || !s.IsMap()) continue;
+    const YAML::Node expect = s["expect"];
+    if (expect && expect.IsMap() && expect["capture"]) fn(expect["capture"]);
+    const YAML::Node loop = s["loop"];
+    if (loop && loop.IsMap()) ForEachCaptureMap(loop["steps"], fn);
     if (s["capture"]) fn(s["capture"]);  // on_frame handlers
   }
+}
+
+// The longest a template renders for member numbers, which are below 2^32 and never
+// negative: the largest number has the most digits in every base.
+uint32_t MaxRendered(const TextTemplate& t) {
+  const int64_t most[2] = {0xFFFFFFFF, 0xFFFFFFFF};
+  return static_cast<uint32_t>(t.RenderToString(absl::MakeConstSpan(most, 2)).size());
 }
 
 }  // namespace
@@ -60,7 +69,7 @@ absl::Status ScenarioCompiler::CollectNames(const YamlRef& roles) {
     for (auto c = conns.begin(); c != conns.end(); ++c) {
       for (const char* list : {"steps", "on_stop", "on_frame"}) {
         ForEachCaptureMap(c->second[list], [&](const YAML::Node& cap) {
-          if (!cap.IsMap()) return;
+          if (!cap || !cap.IsMap()) return;
           for (auto v = cap.begin(); v != cap.end(); ++v) {
             const std::string& var = v->first.Scalar();
             auto [slot, inserted] = var_slot_.try_emplace(var, static_cast<int>(var_slot_.size()));
@@ -101,7 +110,7 @@ absl::Status ScenarioCompiler::CompileIdentities(const YamlRef& ids) {
       });
       if (!tmpl.ok()) return t.Error(tmpl.status().message());
       id.text = std::move(*tmpl);
-      id.max_size = static_cast<uint32_t>(id.text.max_size());
+      id.max_size = MaxRendered(id.text);
     } else {
       id.kind = Identity::Kind::kPack;
       YamlRef f = d.Child("pack");
@@ -214,7 +223,7 @@ absl::StatusOr<ValueExpr> ScenarioCompiler::LiteralValue(const YamlRef& v, const
   }
   absl::Status ok = f.CheckValue(index, lit.Get());
   if (!ok.ok()) {
-    return v.Error(absl::StrCat("value '", text, "' does not fit code '", info.code,
+    return v.Error(absl::StrCat("value '", text, "' does not fit code '", std::string(1, info.code),
                                 "': ", ok.message()));
   }
   ValueExpr e;
@@ -230,13 +239,13 @@ absl::StatusOr<ValueExpr> ScenarioCompiler::CompileValue(const YamlRef& v, const
   const FieldInfo info = f.field(index);
   auto need_bytes = [&](const std::string& what) -> absl::Status {
     if (info.is_bytes) return absl::OkStatus();
-    return v.Error(absl::StrCat(what, " is bytes, but value ", index, " has code '", info.code,
+    return v.Error(absl::StrCat(what, " is bytes, but value ", index, " has code '", std::string(1, info.code),
                                 "' (bytes go in s, p or c)"));
   };
   auto need_number = [&](const std::string& what) -> absl::Status {
     if (!info.is_bytes) return absl::OkStatus();
     return v.Error(absl::StrCat(what, " is a number, but value ", index, " has code '",
-                                info.code, "' (bytes)"));
+                                std::string(1, info.code), "' (bytes)"));
   };
   auto fits = [&](const std::string& what, uint32_t size) -> absl::Status {
     if (size <= info.width || info.code != 's') return absl::OkStatus();
@@ -280,7 +289,7 @@ absl::StatusOr<ValueExpr> ScenarioCompiler::CompileValue(const YamlRef& v, const
       });
       if (!tmpl.ok()) return t.Error(tmpl.status().message());
       id.text = std::move(*tmpl);
-      id.max_size = static_cast<uint32_t>(id.text.max_size());
+      id.max_size = MaxRendered(id.text);
       RETURN_IF_ERROR(fits("this text", id.max_size));
       ValueExpr e;
       e.source = ValueSource::kIdentity;

@@ -237,12 +237,16 @@ absl::Status ScenarioCompiler::CompileConn(const YamlRef& c, int role, ConnSpec*
     if (b.Has("initial")) {
       ASSIGN_OR_RETURN(conn->backoff.initial, ConstDuration(b.Child("initial")));
     }
-    if (b.Has("max")) ASSIGN_OR_RETURN(conn->backoff.max, ConstDuration(b.Child("max")));
+    if (b.Has("max")) {
+      ASSIGN_OR_RETURN(conn->backoff.max, ConstDuration(b.Child("max")));
+    }
     if (b.Has("multiplier")) {
       ASSIGN_OR_RETURN(conn->backoff.multiplier, b.Child("multiplier").Double());
       if (conn->backoff.multiplier < 1) return b.ErrorAt("multiplier", "must be >= 1");
     }
-    if (b.Has("jitter")) ASSIGN_OR_RETURN(conn->backoff.jitter, b.Child("jitter").Fraction());
+    if (b.Has("jitter")) {
+      ASSIGN_OR_RETURN(conn->backoff.jitter, b.Child("jitter").Fraction());
+    }
     if (conn->backoff.max < conn->backoff.initial) return b.Error("max < initial");
   }
   YamlRef steps = c.Child("steps");
@@ -268,7 +272,9 @@ absl::Status ScenarioCompiler::CompileConn(const YamlRef& c, int role, ConnSpec*
       handler.message = static_cast<uint16_t>(m);
       handler.exchange = static_cast<uint16_t>(ExchangeIndex(mname, role));
       const Message& msg = p_->messages[m];
-      if (h.Has("match")) ASSIGN_OR_RETURN(handler.match, CompileChecks(h.Child("match"), msg, role));
+      if (h.Has("match")) {
+        ASSIGN_OR_RETURN(handler.match, CompileChecks(h.Child("match"), msg, role));
+      }
       if (h.Has("capture")) {
         ASSIGN_OR_RETURN(handler.capture, CompileCaptures(h.Child("capture"), msg));
       }
@@ -317,7 +323,9 @@ absl::Status ScenarioCompiler::CompileSteps(const YamlRef& steps, int role, bool
       ASSIGN_OR_RETURN(int m, MessageIndex(s.Child("send"), mname, true, role));
       step.message = static_cast<uint16_t>(m);
       std::string xname = mname;
-      if (s.Has("name")) ASSIGN_OR_RETURN(xname, s.Child("name").String());
+      if (s.Has("name")) {
+        ASSIGN_OR_RETURN(xname, s.Child("name").String());
+      }
       last_exchange = ExchangeIndex(xname, role);
       step.exchange = static_cast<uint16_t>(last_exchange);
       if (in_loop) p_->exchanges[last_exchange].paced = true;
@@ -350,7 +358,9 @@ absl::Status ScenarioCompiler::CompileSteps(const YamlRef& steps, int role, bool
       if (step.duration.var < 0 && step.duration.fixed <= absl::ZeroDuration()) {
         return l.ErrorAt("every", "a loop period must be positive");
       }
-      if (l.Has("jitter")) ASSIGN_OR_RETURN(step.jitter, l.Child("jitter").Fraction());
+      if (l.Has("jitter")) {
+        ASSIGN_OR_RETURN(step.jitter, l.Child("jitter").Fraction());
+      }
       if (l.Has("count")) {
         ASSIGN_OR_RETURN(uint64_t n, UintOrConst(l.Child("count"), consts_, &file_));
         step.loop_count = static_cast<uint32_t>(n);
@@ -394,9 +404,15 @@ absl::Status ScenarioCompiler::CompileExpect(const YamlRef& e, int role, int las
   step->duration.fixed = absl::Seconds(10);  // default reply timeout
   if (!e.IsMap()) return absl::OkStatus();
   const Message& msg = p_->messages[m];
-  if (e.Has("match")) ASSIGN_OR_RETURN(step->match, CompileChecks(e.Child("match"), msg, role));
-  if (e.Has("check")) ASSIGN_OR_RETURN(step->check, CompileChecks(e.Child("check"), msg, role));
-  if (e.Has("capture")) ASSIGN_OR_RETURN(step->capture, CompileCaptures(e.Child("capture"), msg));
+  if (e.Has("match")) {
+    ASSIGN_OR_RETURN(step->match, CompileChecks(e.Child("match"), msg, role));
+  }
+  if (e.Has("check")) {
+    ASSIGN_OR_RETURN(step->check, CompileChecks(e.Child("check"), msg, role));
+  }
+  if (e.Has("capture")) {
+    ASSIGN_OR_RETURN(step->capture, CompileCaptures(e.Child("capture"), msg));
+  }
   if (e.Has("timeout")) {
     ASSIGN_OR_RETURN(step->duration, DynamicDuration(e.Child("timeout"), role));
     if (step->duration.var < 0 && step->duration.fixed <= absl::ZeroDuration()) {

@@ -9,6 +9,7 @@
 #ifndef FLEETSIM_SRC_TIMER_HEAP_H_
 #define FLEETSIM_SRC_TIMER_HEAP_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -21,14 +21,14 @@ int YamlRef::line() const {
 
 YamlRef YamlRef::Child(absl::string_view key) const {
   std::string k(key);
-  YAML::Node child;
-  if (node_.IsMap()) child = node_[k];
+  // Copy-constructed, never assigned: assigning a missing (invalid) node throws.
+  YAML::Node child = IsMap() ? node_[k] : YAML::Node();
   std::string path = path_.empty() ? k : absl::StrCat(path_, ".", k);
   return YamlRef(file_, child, std::move(path));
 }
 
 bool YamlRef::Has(absl::string_view key) const {
-  if (!node_.IsMap()) return false;
+  if (!IsMap()) return false;
   return static_cast<bool>(node_[std::string(key)]);
 }
 
@@ -56,7 +56,7 @@ absl::Status YamlRef::ErrorAt(absl::string_view key, absl::string_view msg) cons
 }
 
 absl::Status YamlRef::CheckKeys(std::initializer_list<absl::string_view> allowed) const {
-  if (!node_.IsMap()) return absl::OkStatus();
+  if (!IsMap()) return absl::OkStatus();
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     const std::string& key = it->first.Scalar();
     bool ok = false;
@@ -71,15 +71,15 @@ absl::Status YamlRef::CheckKeys(std::initializer_list<absl::string_view> allowed
 }
 
 absl::Status YamlRef::ExpectMap() const {
-  if (node_.IsMap()) return absl::OkStatus();
+  if (IsMap()) return absl::OkStatus();
   return Error(node_.IsDefined() ? "expected a map (key: value)" : "missing");
 }
 absl::Status YamlRef::ExpectSeq() const {
-  if (node_.IsSequence()) return absl::OkStatus();
+  if (IsSeq()) return absl::OkStatus();
   return Error(node_.IsDefined() ? "expected a list" : "missing");
 }
 absl::Status YamlRef::ExpectScalar() const {
-  if (node_.IsScalar()) return absl::OkStatus();
+  if (IsScalar()) return absl::OkStatus();
   return Error(node_.IsDefined() ? "expected a single value" : "missing");
 }
 
@@ -126,7 +126,7 @@ bool ParseYamlInt(absl::string_view t, int64_t* out) {
 }
 
 absl::StatusOr<int64_t> YamlRef::Int() const {
-  if (!node_.IsScalar()) return Error(node_.IsDefined() ? "expected an integer" : "missing");
+  if (!IsScalar()) return Error(node_.IsDefined() ? "expected an integer" : "missing");
   int64_t v;
   if (IsQuoted() || !ParseYamlInt(Scalar(), &v)) {
     return Error(absl::StrCat("expected an integer, got '", Scalar(), "'"));
@@ -135,7 +135,7 @@ absl::StatusOr<int64_t> YamlRef::Int() const {
 }
 
 absl::StatusOr<uint64_t> YamlRef::Uint() const {
-  if (!node_.IsScalar()) return Error(node_.IsDefined() ? "expected an integer" : "missing");
+  if (!IsScalar()) return Error(node_.IsDefined() ? "expected an integer" : "missing");
   uint64_t v;
   if (IsQuoted() || !ParseYamlUint(Scalar(), &v)) {
     return Error(absl::StrCat("expected a non-negative integer, got '", Scalar(), "'"));
@@ -144,7 +144,7 @@ absl::StatusOr<uint64_t> YamlRef::Uint() const {
 }
 
 absl::StatusOr<double> YamlRef::Double() const {
-  if (!node_.IsScalar()) return Error(node_.IsDefined() ? "expected a number" : "missing");
+  if (!IsScalar()) return Error(node_.IsDefined() ? "expected a number" : "missing");
   double v;
   if (IsQuoted() || !absl::SimpleAtod(Scalar(), &v)) {
     return Error(absl::StrCat("expected a number, got '", Scalar(), "'"));
@@ -153,7 +153,7 @@ absl::StatusOr<double> YamlRef::Double() const {
 }
 
 absl::StatusOr<bool> YamlRef::Bool() const {
-  if (!node_.IsScalar()) return Error(node_.IsDefined() ? "expected true or false" : "missing");
+  if (!IsScalar()) return Error(node_.IsDefined() ? "expected true or false" : "missing");
   const std::string& s = Scalar();
   if (s == "true" || s == "yes" || s == "on") return true;
   if (s == "false" || s == "no" || s == "off") return false;
@@ -161,12 +161,12 @@ absl::StatusOr<bool> YamlRef::Bool() const {
 }
 
 absl::StatusOr<std::string> YamlRef::String() const {
-  if (!node_.IsScalar()) return Error(node_.IsDefined() ? "expected a string" : "missing");
+  if (!IsScalar()) return Error(node_.IsDefined() ? "expected a string" : "missing");
   return Scalar();
 }
 
 absl::StatusOr<absl::Duration> YamlRef::Duration() const {
-  if (!node_.IsScalar()) return Error(node_.IsDefined() ? "expected a duration" : "missing");
+  if (!IsScalar()) return Error(node_.IsDefined() ? "expected a duration" : "missing");
   auto d = ParseDuration(Scalar(), "duration");
   if (!d.ok()) {
     return Error(absl::StrCat("expected a duration with a unit (500ms, 1s, 2m), got '",
@@ -176,7 +176,7 @@ absl::StatusOr<absl::Duration> YamlRef::Duration() const {
 }
 
 absl::StatusOr<double> YamlRef::Fraction() const {
-  if (!node_.IsScalar()) return Error(node_.IsDefined() ? "expected a fraction" : "missing");
+  if (!IsScalar()) return Error(node_.IsDefined() ? "expected a fraction" : "missing");
   std::string s = Scalar();
   double v;
   bool pct = !s.empty() && s.back() == '%';

@@ -24,17 +24,29 @@ class YamlRef {
  public:
   YamlRef(const std::string* file, YAML::Node node, std::string path)
       : file_(file), node_(node), path_(std::move(path)) {}
+  YamlRef(const YamlRef&) = default;
+  // Rebinds. (YAML::Node's own operator= overwrites the node it refers to, in the tree:
+  // a default assignment here would silently edit the scenario being compiled.)
+  YamlRef& operator=(const YamlRef& o) {
+    file_ = o.file_;
+    node_.reset(o.node_);
+    path_ = o.path_;
+    return *this;
+  }
 
   const YAML::Node& node() const { return node_; }
   const std::string& path() const { return path_; }
   const std::string& file() const { return *file_; }
   int line() const;  // 1-based; 0 if the node has no mark
 
-  bool IsMap() const { return node_.IsMap(); }
-  bool IsSeq() const { return node_.IsSequence(); }
-  bool IsScalar() const { return node_.IsScalar(); }
+  // yaml-cpp throws when a missing node (from a const lookup) is asked its type; these
+  // ask IsDefined() first, which never throws.
+  bool IsDefined() const { return node_.IsDefined(); }
+  bool IsMap() const { return node_.IsDefined() && node_.IsMap(); }
+  bool IsSeq() const { return node_.IsDefined() && node_.IsSequence(); }
+  bool IsScalar() const { return node_.IsDefined() && node_.IsScalar(); }
   // True for a scalar written in quotes ("12" is text, 12 is a number).
-  bool IsQuoted() const { return node_.IsScalar() && node_.Tag() == "!"; }
+  bool IsQuoted() const { return IsScalar() && node_.Tag() == "!"; }
   const std::string& Scalar() const { return node_.Scalar(); }
 
   // The child `key` of a map (an undefined node if absent; see Has()).
@@ -42,7 +54,7 @@ class YamlRef {
   bool Has(absl::string_view key) const;
   // The i-th element of a sequence.
   YamlRef At(size_t i) const;
-  size_t size() const { return node_.size(); }
+  size_t size() const { return IsMap() || IsSeq() ? node_.size() : 0; }
 
   // "FILE:LINE: PATH: msg" as InvalidArgument.
   absl::Status Error(absl::string_view msg) const;
