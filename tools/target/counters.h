@@ -68,10 +68,15 @@ struct alignas(64) CounterSlot {
   std::atomic<uint64_t> scalar[kNumCounters];
   std::atomic<int64_t> pid;  // The worker's pid, 0 until it starts.
 
-  // Only the owning worker calls Add.
+  // Only the owning worker calls Add and Sub.
   void Add(Command c, CmdCounter k, uint64_t n = 1) {
     auto& v = cmd[static_cast<int>(c)][static_cast<int>(k)];
     v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  // Takes back an Add whose event did not happen after all (a write that fell short).
+  void Sub(Command c, CmdCounter k, uint64_t n = 1) {
+    auto& v = cmd[static_cast<int>(c)][static_cast<int>(k)];
+    v.store(v.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
   }
   void Add(Counter c, uint64_t n = 1) {
     auto& v = scalar[static_cast<int>(c)];

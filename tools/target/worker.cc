@@ -387,11 +387,16 @@ void Worker::Enqueue(Conn* c, OutKind kind, Command cmd, uint32_t seq, const Rep
   if (it.fragment) counters_->Add(Counter::kFaultFragmented);
 }
 
-void Worker::Complete(const OutItem& item) {
+void Worker::CountWritten(const OutItem& item, bool undo) {
   switch (item.kind) {
     case OutKind::kResponse:
-      counters_->Add(item.cmd, CmdCounter::kResponded);
-      if (item.rejected) counters_->Add(item.cmd, CmdCounter::kRejected);
+      if (undo) {
+        counters_->Sub(item.cmd, CmdCounter::kResponded);
+        if (item.rejected) counters_->Sub(item.cmd, CmdCounter::kRejected);
+      } else {
+        counters_->Add(item.cmd, CmdCounter::kResponded);
+        if (item.rejected) counters_->Add(item.cmd, CmdCounter::kRejected);
+      }
       return;
     case OutKind::kGarbage:
     case OutKind::kClose:
@@ -400,6 +405,9 @@ void Worker::Complete(const OutItem& item) {
 }
 
 bool Worker::Pump(Conn* c) {
+  // Items are counted as written *before* the write that finishes them, and un-counted if
+  // it does not: a client that has read a reply may read the counters the next instant
+  // (another process), and they must already include that reply.
   OutQueue* q = c->out;
   if (q == nullptr) return true;
   ev_timer_stop(loop_, &q->timer);
@@ -418,7 +426,12 @@ bool Worker::Pump(Conn* c) {
     }
     if (head.fragment) {
       const size_t piece = std::min<size_t>(head.len - head.off, faults_.FragmentPiece());
+      const bool last = head.off + piece == head.len;
+      if (last) CountWritten(head, /*undo=*/false);
       const ssize_t n = send(fd_of(c), head.bytes + head.off, piece, MSG_NOSIGNAL);
+      if (n < 0 || static_cast<size_t>(n) < piece) {
+        if (last) CountWritten(head, /*undo=*/true);
+      }
       if (n < 0) {
         if (Retryable(errno)) {
           c->want_write = true;
@@ -432,7 +445,6 @@ bool Worker::Pump(Conn* c) {
         head.due = now + kFragmentGapS;
         continue;
       }
-      Complete(head);
       q->pop_front();
       continue;
     }
@@ -446,12 +458,26 @@ bool Worker::Pump(Conn* c) {
       iov[cnt].iov_base = it.bytes + it.off;
       iov[cnt].iov_len = it.len - it.off;
       total += iov[cnt].iov_len;
+      CountWritten(it, /*undo=*/false);
       ++cnt;
     }
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = cnt;
     const ssize_t n = sendmsg(fd_of(c), &msg, MSG_NOSIGNAL);
+    size_t left = n < 0 ? 0 : static_cast<size_t>(n);
+    int done = 0;  // items the write finished
+    for (; done < cnt; ++done) {
+      OutItem& it = q->at(done);
+      const size_t rest = it.len - it.off;
+      if (left < rest) {
+        it.off += static_cast<uint8_t>(left);
+        break;
+      }
+      left -= rest;
+    }
+    for (int i = done; i < cnt; ++i) CountWritten(q->at(i), /*undo=*/true);
+    for (int i = 0; i < done; ++i) q->pop_front();
     if (n < 0) {
       if (Retryable(errno)) {
         c->want_write = true;
@@ -459,18 +485,6 @@ bool Worker::Pump(Conn* c) {
       }
       Close(c, CloseReason::kPeerError);
       return false;
-    }
-    size_t left = static_cast<size_t>(n);
-    while (left > 0) {
-      OutItem& it = q->front();
-      const size_t rest = it.len - it.off;
-      if (left < rest) {
-        it.off += static_cast<uint8_t>(left);
-        break;
-      }
-      left -= rest;
-      Complete(it);
-      q->pop_front();
     }
     if (static_cast<size_t>(n) < total) {  // the socket buffer is full
       c->want_write = true;
@@ -526,11 +540,12 @@ void Worker::Close(Conn* c, CloseReason reason) {
     service_.EndHeld(c->port, c->sid, MonoMs());
     expiry_.Remove(fd);
   }
+  // Counted before close(): the peer may look at the counters as soon as it sees EOF.
+  counters_->Add(Counter::kConnClosed);
+  --open_;
+  c->state = ConnState::kFree;
   ev_io_stop(loop_, &c->io);
   close(fd);
-  c->state = ConnState::kFree;
-  --open_;
-  counters_->Add(Counter::kConnClosed);
 }
 
 // --- session expiry ----------------------------------------------------------------------

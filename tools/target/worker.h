@@ -79,8 +79,8 @@ class Worker {
   void Enqueue(Conn* c, OutKind kind, Command cmd, uint32_t seq, const Reply& reply);
   // Writes every due item; arms the queue's timer for the next. False iff c was closed.
   bool Pump(Conn* c);
-  // Counts a written item.
-  void Complete(const OutItem& item);
+  // Counts an item as written (responded, rejected), or takes that back (undo).
+  void CountWritten(const OutItem& item, bool undo);
   // Derives the io watcher's mask from c's state. The only place the mask changes.
   void UpdateInterest(Conn* c);
   void Close(Conn* c, CloseReason reason);
