@@ -24,7 +24,7 @@
 namespace fleetsim {
 
 namespace {
-// A paced send later than this counts as behind schedule (timer slop is well below it).
+// A paced send later than this counts as behind schedule.
 constexpr int64_t kLateNs = 1000000;
 // Reads per wakeup before other connections get their turn.
 constexpr int kMaxReadsPerWakeup = 4;
@@ -59,7 +59,7 @@ void Worker::OpenConn(uint32_t d, uint8_t ci, int64_t nominal) {
   const uint32_t idx = conns_.Acquire();
   Conn* c = conns_.at(idx);
   c->device = d;
-  c->seq = 0;
+  c->seq = c->req_seq = 0;
   c->rx = c->tx = BufferPool::kNone;
   c->loop_iter = 0;
   c->pc = 0;
@@ -170,7 +170,7 @@ bool Worker::Drive(Conn* c) {
       case StepKind::kPause: {
         const int64_t now = MonoNanos();
         if (c->until_ns == 0) c->until_ns = now + Resolve(s.duration, d);
-        if (now < c->until_ns) {
+        if (now + kTimerSlackNs < c->until_ns) {
           c->state = ConnState::kPausing;
           timers_.Set(key, c->until_ns);
           return true;
@@ -193,7 +193,7 @@ bool Worker::Drive(Conn* c) {
           c->until_ns = c->next_ns + static_cast<int64_t>(s.jitter * static_cast<double>(period) *
                                                           eval_.rng().Unit());
         }
-        if (now < c->until_ns) {
+        if (now + kTimerSlackNs < c->until_ns) {
           c->state = ConnState::kPausing;
           timers_.Set(key, c->until_ns);
           return true;
@@ -236,6 +236,7 @@ bool Worker::SendMessage(Conn* c, uint16_t message, uint16_t exchange, bool requ
   const MemberContext ctx = Context(c->device, c->seq);
   const int64_t now = MonoNanos();
   if (request) {
+    c->req_seq = c->seq;
     c->exchange = exchange;
     c->sent_ns = now;
     if (c->sched_ns == 0 || c->sched_ns > now) c->sched_ns = now;
@@ -354,7 +355,7 @@ bool Worker::HandleFrame(Conn* c, absl::string_view frame) {
     const ConnSpec& spec = Spec(c);
     const Step& s = ((c->flags & Conn::kOnStop) ? spec.on_stop : spec.steps)[c->pc];
     const Message& m = prog_->messages[s.message];
-    const MemberContext ctx = Context(c->device, c->seq);
+    const MemberContext ctx = Context(c->device, c->req_seq);
     const bool whole = frame.size() >= m.format.size();
     if (whole && (s.match.empty() || eval_.Holds(m, s.match, frame, ctx))) {
       const int64_t now = MonoNanos();

@@ -70,6 +70,7 @@ struct Conn {
   ev_io io;              // first: a watcher pointer is a Conn pointer
   uint32_t device;       // the owning Device's index in the worker
   uint32_t seq;          // messages sent on this connection: the last $seq
+  uint32_t req_seq;      // $seq of the request awaiting its answer (checks compare with it)
   uint32_t rx;           // BufferPool index of a partial frame, or BufferPool::kNone
   uint32_t tx;           // BufferPool index of output not yet written, or kNone
   uint32_t loop_iter;    // iterations of the current loop started

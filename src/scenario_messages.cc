@@ -343,9 +343,12 @@ absl::StatusOr<ValueExpr> ScenarioCompiler::CompileValue(const YamlRef& v, const
     std::string lit = text.rfind("$$", 0) == 0 ? text.substr(1) : text;
     return LiteralValue(v, f, index, !v.IsQuoted(), lit);
   }
-  if (name == "len") {
+  if (name == "len") {  // the bytes after this field: messages have a fixed size
     int64_t after = static_cast<int64_t>(f.size()) - (info.offset + info.width);
     return LiteralValue(v, f, index, true, absl::StrCat(after));
+  }
+  if (name == "size") {  // the whole message
+    return LiteralValue(v, f, index, true, absl::StrCat(f.size()));
   }
   for (const Builtin& b : kBuiltins) {
     if (name != b.name) continue;
@@ -379,7 +382,8 @@ absl::StatusOr<ValueExpr> ScenarioCompiler::CompileValue(const YamlRef& v, const
     e.index = static_cast<uint16_t>(it->second);
     return e;
   }
-  std::vector<std::string> known = {"id", "index", "seq", "len", "now_ms", "now_us", "now_s"};
+  std::vector<std::string> known = {"id",     "index",  "seq",  "len",
+                                    "size",   "now_ms", "now_us", "now_s"};
   for (const auto& [k, unused] : identity_index_) known.push_back(k);
   for (const std::string& k : p_->vars) known.push_back(k);
   for (const auto& [k, unused] : consts_) known.push_back(k);

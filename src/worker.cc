@@ -330,7 +330,7 @@ void Worker::OnControl() {
 }
 
 void Worker::OnTimers() {
-  const int64_t now = MonoNanos();
+  const int64_t now = MonoNanos() + kTimerSlackNs;
   for (int budget = kMaxTimersPerTick; budget > 0 && !timers_.empty(); --budget) {
     const int64_t due = timers_.next_due();
     if (due > now) break;
@@ -354,7 +354,7 @@ void Worker::ArmTick() {
   const int64_t due = timers_.next_due();
   if (ev_is_active(&tick_) && due == armed_due_) return;
   ev_timer_stop(loop_, &tick_);
-  double delay = static_cast<double>(due - MonoNanos()) / 1e9;
+  double delay = static_cast<double>(due - kTimerSlackNs - MonoNanos()) / 1e9;
   ev_timer_set(&tick_, delay > 0 ? delay : 0, 0);
   ev_timer_start(loop_, &tick_);
   armed_due_ = due;

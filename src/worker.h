@@ -33,6 +33,12 @@
 
 namespace fleetsim {
 
+// libev's epoll backend rounds its wait up to whole milliseconds, so a timer fires up to
+// 1 ms late. Timers fire up to this much early instead: a send that goes out early counts
+// its latency from when it was actually sent, while a late one would add the timer's slop
+// to the corrected latency of every paced exchange.
+inline constexpr int64_t kTimerSlackNs = 1000000;
+
 struct WorkerOptions {
   uint32_t index = 0;          // this worker's number, also its stats slot
   uint32_t num_workers = 1;
