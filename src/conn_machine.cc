@@ -64,6 +64,7 @@ void Worker::OpenConn(uint32_t d, uint8_t ci, int64_t nominal) {
   c->loop_iter = 0;
   c->pc = 0;
   c->exchange = kNoIndex;
+  c->backfill = 0;
   c->ci = ci;
   c->state = ConnState::kConnecting;
   c->flags = 0;
@@ -198,16 +199,16 @@ bool Worker::Drive(Conn* c) {
           timers_.Set(key, c->until_ns);
           return true;
         }
-        int64_t sched = c->until_ns;
-        int64_t late = now - sched;
-        if (late >= period) {
-          // A whole period or more was missed: send once, for the most recent slot.
-          const int64_t skipped = late / period;
-          Count(Counter::kBehindSkipped) += static_cast<uint64_t>(skipped);
-          c->next_ns += skipped * period;
-          sched += skipped * period;
-          late -= skipped * period;
-        }
+        // The oldest slot not yet sent. If whole periods passed while we waited for an
+        // answer, we do not burst to catch up: one request goes out, for this slot, and
+        // the later missed slots are skipped, their latencies back-filled when its answer
+        // comes (BackFill), so the corrected histogram still holds one sample per slot.
+        const int64_t sched = c->until_ns;
+        const int64_t late = now - sched;
+        const int64_t skipped = late >= period ? late / period : 0;
+        c->next_ns += skipped * period;
+        c->backfill = static_cast<uint16_t>(std::min<int64_t>(skipped, 0xFFFF));
+        Count(Counter::kBehindSkipped) += static_cast<uint64_t>(skipped);
         if (late > kLateNs) {
           ++Count(Counter::kBehindSchedule);
           Record(static_cast<uint32_t>(GlobalHistogram::kLateness), late);
@@ -364,6 +365,7 @@ bool Worker::HandleFrame(Conn* c, absl::string_view frame) {
       ++CountExchange(x, ExchangeCounter::kReceived);
       Record(layout_.LatencyHist(x), now - c->sched_ns);
       Record(layout_.UncorrectedHist(x), now - c->sent_ns);
+      if (c->backfill != 0) BackFill(c, x, now - c->sched_ns);
       if (!s.check.empty() && !eval_.Holds(m, s.check, frame, ctx)) {
         ++CountExchange(x, ExchangeCounter::kCheckFailed);
         return FailStep(c, ErrorClass::kCheckFailed, &s);
@@ -384,6 +386,23 @@ bool Worker::HandleFrame(Conn* c, absl::string_view frame) {
     }
   }
   return RunHandlers(c, frame);
+}
+
+void Worker::BackFill(Conn* c, uint16_t x, int64_t latency) {
+  // HdrHistogram's recordValueWithExpectedInterval: the slots skipped after the one just
+  // answered would each have waited one period less.
+  const ConnSpec& spec = Spec(c);
+  const std::vector<Step>& steps = (c->flags & Conn::kOnStop) ? spec.on_stop : spec.steps;
+  int64_t period = 0;
+  for (int i = c->pc; i >= 0 && period == 0; --i) {
+    if (steps[i].kind == StepKind::kLoop) period = Resolve(steps[i].duration, c->device);
+  }
+  for (uint32_t j = 1; j <= c->backfill && period > 0; ++j) {
+    const int64_t v = latency - static_cast<int64_t>(j) * period;
+    if (v <= 0) break;
+    Record(layout_.LatencyHist(x), v);
+  }
+  c->backfill = 0;
 }
 
 bool Worker::RunHandlers(Conn* c, absl::string_view frame) {
@@ -413,6 +432,7 @@ bool Worker::FailStep(Conn* c, ErrorClass cls, const Step* step) {
   }
   c->exchange = kNoIndex;
   c->sched_ns = 0;
+  c->backfill = 0;
   const FailAction action = step->has_on_fail ? step->on_fail : Spec(c).on_error;
   switch (action) {
     case FailAction::kContinue:

@@ -76,6 +76,7 @@ struct Conn {
   uint32_t loop_iter;    // iterations of the current loop started
   uint16_t pc;           // index of the current step
   uint16_t exchange;     // exchange of the request awaiting its answer, or kNoIndex
+  uint16_t backfill;     // loop slots skipped before that request (see Worker::BackFill)
   uint8_t ci;            // which named connection of the role
   ConnState state;
   uint8_t flags;         // kOnStop, kOnlineConn

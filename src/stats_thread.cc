@@ -24,8 +24,10 @@ double Round(double v, int decimals) {
   return std::round(v * m) / m;
 }
 
-// {mean, p50, p90, p99, p999, max} of `h` in units of `unit_ns`.
-Json Percentiles(const Histogram& h, double unit_ns) {
+// {count, mean, p50, p90, p99, p999, max} of `h` in units of `unit_ns`; for latencies
+// also how many samples took longer than a few thresholds ("over": {"500ms": n}), which
+// percentiles cannot say.
+Json Percentiles(const Histogram& h, double unit_ns, bool over = false) {
   Json j;
   j["count"] = h.count();
   j["mean"] = Round(h.Mean() / unit_ns, 3);
@@ -34,6 +36,17 @@ Json Percentiles(const Histogram& h, double unit_ns) {
   j["p99"] = Round(h.ValueAtPercentile(99) / unit_ns, 3);
   j["p999"] = Round(h.ValueAtPercentile(99.9) / unit_ns, 3);
   j["max"] = Round(static_cast<double>(h.max()) / unit_ns, 3);
+  if (over) {
+    Json o;
+    for (const auto& [name, ns] : {std::pair<const char*, int64_t>{"1ms", 1000000},
+                                   {"10ms", 10000000},
+                                   {"100ms", 100000000},
+                                   {"500ms", 500000000},
+                                   {"1s", 1000000000}}) {
+      o[name] = h.CountAbove(ns);
+    }
+    j["over"] = o;
+  }
   return j;
 }
 
@@ -241,8 +254,8 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
     lat.Merge(d.H(layout_.LatencyHist(x)));
     unc.Merge(d.H(layout_.UncorrectedHist(x)));
   }
-  j["latency_ms"] = Percentiles(lat, 1e6);
-  j["latency_uncorrected_ms"] = Percentiles(unc, 1e6);
+  j["latency_ms"] = Percentiles(lat, 1e6, true);
+  j["latency_uncorrected_ms"] = Percentiles(unc, 1e6, true);
   const uint64_t received = d.C(Counter::kMsgReceived);
   j["recv_bytes_mean"] =
       received ? Round(static_cast<double>(d.C(Counter::kBytesReceived)) / received, 1) : 0.0;
@@ -267,8 +280,8 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
                   {"timeouts", v.X(x, ExchangeCounter::kTimeouts)},
                   {"check_failed", v.X(x, ExchangeCounter::kCheckFailed)}};
       if (with_latency) {
-        one["latency_ms"] = Percentiles(v.H(layout_.LatencyHist(x)), 1e6);
-        one["latency_uncorrected_ms"] = Percentiles(v.H(layout_.UncorrectedHist(x)), 1e6);
+        one["latency_ms"] = Percentiles(v.H(layout_.LatencyHist(x)), 1e6, true);
+        one["latency_uncorrected_ms"] = Percentiles(v.H(layout_.UncorrectedHist(x)), 1e6, true);
       }
       s[exchange_names_[x]] = one;
     }
@@ -293,10 +306,26 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
                    {"received", total.C(Counter::kMsgReceived)},
                    {"bytes_sent", total.C(Counter::kBytesSent)},
                    {"bytes_received", total.C(Counter::kBytesReceived)}};
-  t["responses"] = {{"expected", total.C(Counter::kExpected)},
-                    {"missed", total.C(Counter::kMissed)}};
+  const uint64_t t_expected = total.C(Counter::kExpected);
+  t["responses"] = {
+      {"expected", t_expected},
+      {"missed", total.C(Counter::kMissed)},
+      {"recv_error_rate",
+       t_expected ? Round(static_cast<double>(total.C(Counter::kMissed)) / t_expected, 6) : 0.0}};
   t["errors"] = errors(total);
-  t["steps"] = steps(total, false);
+  // The final line alone accounts for the whole run, latencies included.
+  t["steps"] = steps(total, final);
+  if (final) {
+    Histogram all_lat, all_unc;
+    for (uint32_t x = 0; x < layout_.exchanges; ++x) {
+      all_lat.Merge(now.hists[layout_.LatencyHist(x)]);
+      all_unc.Merge(now.hists[layout_.UncorrectedHist(x)]);
+    }
+    t["latency_ms"] = Percentiles(all_lat, 1e6, true);
+    t["latency_uncorrected_ms"] = Percentiles(all_unc, 1e6, true);
+    t["connect_latency_ms"] =
+        Percentiles(now.hists[static_cast<uint32_t>(GlobalHistogram::kConnect)], 1e6);
+  }
   t["behind_schedule"] = behind(total);
   t["members"] = {{"started", total.C(Counter::kMembersStarted)},
                   {"stopped", total.C(Counter::kMembersStopped)},

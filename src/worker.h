@@ -116,6 +116,7 @@ class Worker {
   bool ReadFrames(Conn* c);
   bool HandleFrame(Conn* c, absl::string_view frame);
   bool RunHandlers(Conn* c, absl::string_view frame);
+  void BackFill(Conn* c, uint16_t exchange, int64_t latency);
   void OnConnTimer(Conn* c);
   void OnSlotTimer(uint32_t d, uint8_t ci, int64_t due);
   bool FailStep(Conn* c, ErrorClass cls, const Step* step);

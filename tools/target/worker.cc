@@ -366,7 +366,10 @@ void Worker::Enqueue(Conn* c, OutKind kind, Command cmd, uint32_t seq, const Rep
     counters_->Add(Counter::kFaultDelayed);
   }
   const int64_t now_ns = MonoNanos();
-  if (const int64_t stall_end = faults_.StallEndNs(now_ns); stall_end != 0) {
+  // No response leaves during a stall: one due inside the window, because its request
+  // arrived in it or because its delay ends in it, waits for the window's end.
+  const int64_t due_ns = now_ns + static_cast<int64_t>(delay_ms) * 1000000;
+  if (const int64_t stall_end = faults_.StallEndNs(due_ns); stall_end != 0) {
     due = std::max(due, now + (stall_end - now_ns) / 1e9);
     counters_->Add(Counter::kFaultStalled);
   }
