@@ -2,7 +2,6 @@
 
 #include "tools/target/worker.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -20,6 +19,7 @@
 #include "glog/logging.h"
 #include "src/mono_clock.h"
 #include "src/unique_fd.h"
+#include "tools/target/listen_socket.h"
 
 namespace fleetsim::target {
 
@@ -95,28 +95,14 @@ Worker::~Worker() {
 }
 
 absl::Status Worker::Listen() {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  inet_pton(AF_INET, config_.host.c_str(), &addr.sin_addr);
   for (int i = 0; i < kNumPorts; ++i) {
-    const std::string where = absl::StrCat(config_.host, ":", config_.ports[i], " (",
-                                           PortName(static_cast<Port>(i)), " port)");
-    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
-    int one = 1;
-    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
-      return absl::InternalError(absl::StrCat("SO_REUSEPORT on ", where, ": ", strerror(errno)));
+    absl::StatusOr<UniqueFd> fd = ListenReusePort(config_.host, config_.ports[i]);
+    if (!fd.ok()) {
+      return absl::Status(fd.status().code(),
+                          absl::StrCat(fd.status().message(), " (", PortName(static_cast<Port>(i)),
+                                       " port, --ports)"));
     }
-    addr.sin_port = htons(static_cast<uint16_t>(config_.ports[i]));
-    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      return absl::UnavailableError(absl::StrCat("bind ", where, ": ", strerror(errno)));
-    }
-    // The kernel caps the backlog at net.core.somaxconn.
-    if (listen(fd.get(), 65535) != 0) {
-      return absl::UnavailableError(absl::StrCat("listen ", where, ": ", strerror(errno)));
-    }
-    ev_io_set(&listeners_[i], fd.Release(), EV_READ);
+    ev_io_set(&listeners_[i], fd->Release(), EV_READ);
     listeners_[i].data = reinterpret_cast<void*>(static_cast<intptr_t>(i));
   }
   return absl::OkStatus();
