@@ -344,17 +344,22 @@ void Worker::Enqueue(Conn* c, OutKind kind, Command cmd, uint32_t seq, const Rep
     ev_timer_init(&c->out->timer, OnOutTimerCb, 0, 0);
     c->out->timer.data = c;
   }
-  const double now = ev_now(loop_);
-  double due = now;
+  // A reply due now is due at the loop's time, so Pump writes it in this same pass. A held
+  // one is timed from the real clock: ev_now() is as old as this loop iteration (a long
+  // pipelined batch), and a timer armed from it would fire early by that much.
+  const bool counted = kind != OutKind::kClose;  // delay/stall/fragment count replies
+  double due = ev_now(loop_);
   const int delay_ms = faults_.DelayMs();
+  const int64_t now_ns = MonoNanos();
+  const int64_t stall_end = faults_.StallEndNs(now_ns);
+  if (delay_ms > 0 || stall_end != 0) due = ev_time();
   if (delay_ms > 0) {
     due += delay_ms / 1000.0;
-    counters_->Add(Counter::kFaultDelayed);
+    if (counted) counters_->Add(Counter::kFaultDelayed);
   }
-  const int64_t now_ns = MonoNanos();
-  if (const int64_t stall_end = faults_.StallEndNs(now_ns); stall_end != 0) {
-    due = std::max(due, now + (stall_end - now_ns) / 1e9);
-    counters_->Add(Counter::kFaultStalled);
+  if (stall_end != 0) {
+    due = std::max(due, ev_time() + (stall_end - now_ns) / 1e9);
+    if (counted) counters_->Add(Counter::kFaultStalled);
   }
   // Responses leave in request order, whatever their delays.
   if (!c->out->empty()) due = std::max(due, c->out->back().due);
@@ -369,7 +374,7 @@ void Worker::Enqueue(Conn* c, OutKind kind, Command cmd, uint32_t seq, const Rep
   EncodeHeader(reply.cmd, seq, reply.body_len, it.bytes);
   memcpy(it.bytes + kHeaderSize, reply.body, reply.body_len);
   if (kind == OutKind::kGarbage) faults_.FillGarbage(it.bytes, it.len);
-  it.fragment = faults_.fragment_writes() && kind != OutKind::kClose;
+  it.fragment = faults_.fragment_writes() && counted;
   if (it.fragment) counters_->Add(Counter::kFaultFragmented);
 }
 
