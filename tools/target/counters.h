@@ -60,6 +60,12 @@ enum class Counter : uint8_t {
 inline constexpr int kNumCounters = 25;
 const char* CounterName(Counter c);  // "protocol_errors", ...
 
+// Shared-memory atomics must work across processes: lock-free, and valid when the
+// mapping's pages are zero-filled (no constructor runs on them).
+static_assert(std::atomic<uint64_t>::is_always_lock_free);
+static_assert(std::atomic<int64_t>::is_always_lock_free);
+static_assert(std::atomic<uint32_t>::is_always_lock_free);
+
 // One process's counters, in shared memory. Single writer (its worker), any number of
 // readers. Values are relaxed atomics: the writer's increment is a plain load and store
 // (no lock prefix), and a reader sees every increment that happened before it read.

@@ -2,13 +2,10 @@
 
 #include "tools/target/master.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +23,7 @@
 #include "src/unique_fd.h"
 #include "tools/target/atomic_file.h"
 #include "tools/target/counters_json.h"
+#include "tools/target/listen_socket.h"
 #include "tools/target/worker.h"
 
 namespace fleetsim::target {
@@ -133,18 +131,12 @@ absl::Status Master::Start() {
 absl::Status Master::ProbePorts() const {
   // Workers bind with SO_REUSEPORT, which would silently share a port with another
   // SO_REUSEPORT server of the same user. A plain bind first turns that into a clear error.
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  inet_pton(AF_INET, config_.host.c_str(), &addr.sin_addr);
   for (int i = 0; i < kNumPorts; ++i) {
-    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    int one = 1;
-    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));  // TIME_WAIT is fine
-    addr.sin_port = htons(static_cast<uint16_t>(config_.ports[i]));
-    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot listen on ", config_.host, ":", config_.ports[i], " (",
-                       PortName(static_cast<Port>(i)), " port, --ports): ", strerror(errno)));
+    absl::StatusOr<UniqueFd> fd = BindTcp4(config_.host, config_.ports[i], /*reuse_port=*/false);
+    if (!fd.ok()) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on the ",
+                                                 PortName(static_cast<Port>(i)),
+                                                 " port (--ports): ", fd.status().message()));
     }
   }
   return absl::OkStatus();

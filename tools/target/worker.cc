@@ -2,7 +2,6 @@
 
 #include "tools/target/worker.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -20,6 +19,7 @@
 #include "glog/logging.h"
 #include "src/mono_clock.h"
 #include "src/unique_fd.h"
+#include "tools/target/listen_socket.h"
 
 namespace fleetsim::target {
 
@@ -95,28 +95,14 @@ Worker::~Worker() {
 }
 
 absl::Status Worker::Listen() {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  inet_pton(AF_INET, config_.host.c_str(), &addr.sin_addr);
   for (int i = 0; i < kNumPorts; ++i) {
-    const std::string where = absl::StrCat(config_.host, ":", config_.ports[i], " (",
-                                           PortName(static_cast<Port>(i)), " port)");
-    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd.valid()) return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
-    int one = 1;
-    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
-      return absl::InternalError(absl::StrCat("SO_REUSEPORT on ", where, ": ", strerror(errno)));
+    absl::StatusOr<UniqueFd> fd = ListenReusePort(config_.host, config_.ports[i]);
+    if (!fd.ok()) {
+      return absl::Status(fd.status().code(),
+                          absl::StrCat(fd.status().message(), " (", PortName(static_cast<Port>(i)),
+                                       " port, --ports)"));
     }
-    addr.sin_port = htons(static_cast<uint16_t>(config_.ports[i]));
-    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      return absl::UnavailableError(absl::StrCat("bind ", where, ": ", strerror(errno)));
-    }
-    // The kernel caps the backlog at net.core.somaxconn.
-    if (listen(fd.get(), 65535) != 0) {
-      return absl::UnavailableError(absl::StrCat("listen ", where, ": ", strerror(errno)));
-    }
-    ev_io_set(&listeners_[i], fd.Release(), EV_READ);
+    ev_io_set(&listeners_[i], fd->Release(), EV_READ);
     listeners_[i].data = reinterpret_cast<void*>(static_cast<intptr_t>(i));
   }
   return absl::OkStatus();
@@ -358,20 +344,25 @@ void Worker::Enqueue(Conn* c, OutKind kind, Command cmd, uint32_t seq, const Rep
     ev_timer_init(&c->out->timer, OnOutTimerCb, 0, 0);
     c->out->timer.data = c;
   }
-  const double now = ev_now(loop_);
-  double due = now;
+  // A reply due now is due at the loop's time, so Pump writes it in this same pass. A held
+  // one is timed from the real clock: ev_now() is as old as this loop iteration (a long
+  // pipelined batch), and a timer armed from it would fire early by that much.
+  const bool counted = kind != OutKind::kClose;  // delay/stall/fragment count replies
+  double due = ev_now(loop_);
   const int delay_ms = faults_.DelayMs();
-  if (delay_ms > 0) {
-    due += delay_ms / 1000.0;
-    counters_->Add(Counter::kFaultDelayed);
-  }
   const int64_t now_ns = MonoNanos();
   // No response leaves during a stall: one due inside the window, because its request
   // arrived in it or because its delay ends in it, waits for the window's end.
   const int64_t due_ns = now_ns + static_cast<int64_t>(delay_ms) * 1000000;
-  if (const int64_t stall_end = faults_.StallEndNs(due_ns); stall_end != 0) {
-    due = std::max(due, now + (stall_end - now_ns) / 1e9);
-    counters_->Add(Counter::kFaultStalled);
+  const int64_t stall_end = faults_.StallEndNs(due_ns);
+  if (delay_ms > 0 || stall_end != 0) due = ev_time();
+  if (delay_ms > 0) {
+    due += delay_ms / 1000.0;
+    if (counted) counters_->Add(Counter::kFaultDelayed);
+  }
+  if (stall_end != 0) {
+    due = std::max(due, ev_time() + (stall_end - now_ns) / 1e9);
+    if (counted) counters_->Add(Counter::kFaultStalled);
   }
   // Responses leave in request order, whatever their delays.
   if (!c->out->empty()) due = std::max(due, c->out->back().due);
@@ -386,7 +377,7 @@ void Worker::Enqueue(Conn* c, OutKind kind, Command cmd, uint32_t seq, const Rep
   EncodeHeader(reply.cmd, seq, reply.body_len, it.bytes);
   memcpy(it.bytes + kHeaderSize, reply.body, reply.body_len);
   if (kind == OutKind::kGarbage) faults_.FillGarbage(it.bytes, it.len);
-  it.fragment = faults_.fragment_writes() && kind != OutKind::kClose;
+  it.fragment = faults_.fragment_writes() && counted;
   if (it.fragment) counters_->Add(Counter::kFaultFragmented);
 }
 
