@@ -171,7 +171,7 @@ bool Worker::Drive(Conn* c) {
       case StepKind::kPause: {
         const int64_t now = MonoNanos();
         if (c->until_ns == 0) c->until_ns = now + Resolve(s.duration, d);
-        if (now + kTimerSlackNs < c->until_ns) {
+        if (now + PreciseTimers::kEarlyNs < c->until_ns) {
           c->state = ConnState::kPausing;
           timers_.Set(key, c->until_ns);
           return true;
@@ -194,7 +194,7 @@ bool Worker::Drive(Conn* c) {
           c->until_ns = c->next_ns + static_cast<int64_t>(s.jitter * static_cast<double>(period) *
                                                           eval_.rng().Unit());
         }
-        if (now + kTimerSlackNs < c->until_ns) {
+        if (now + PreciseTimers::kEarlyNs < c->until_ns) {
           c->state = ConnState::kPausing;
           timers_.Set(key, c->until_ns);
           return true;

@@ -25,8 +25,6 @@ constexpr double kRampTickS = 0.005;
 // At most this many members start per tick, so an unlimited ramp still lets the loop
 // breathe (~200k/s per worker).
 constexpr uint32_t kMaxStartsPerTick = 1000;
-// At most this many timers fire per loop iteration; the rest fire on the next one.
-constexpr int kMaxTimersPerTick = 4096;
 constexpr size_t kRxScratch = 64 * 1024;
 
 int64_t ToNanos(absl::Duration d) { return absl::ToInt64Nanoseconds(d); }
@@ -109,7 +107,6 @@ void Worker::BuildMembers() {
   }
   devs_.resize(total);
   vars_.assign(total * prog_->vars.size(), 0);
-  timers_.Resize(static_cast<uint32_t>(total * kMaxConnsPerDevice));
   for (size_t r = 0; r < prog_->roles.size(); ++r) {
     const RoleRun& run = roles_[r];
     for (uint32_t j = 0; j < run.owned; ++j) {
@@ -329,35 +326,14 @@ void Worker::OnControl() {
   }
 }
 
-void Worker::OnTimers() {
-  const int64_t now = MonoNanos() + kTimerSlackNs;
-  for (int budget = kMaxTimersPerTick; budget > 0 && !timers_.empty(); --budget) {
-    const int64_t due = timers_.next_due();
-    if (due > now) break;
-    uint32_t key = timers_.Pop();
-    uint32_t d = key / kMaxConnsPerDevice;
-    uint8_t ci = static_cast<uint8_t>(key % kMaxConnsPerDevice);
-    if (devs_[d].conn[ci] != kNoConn) {
-      OnConnTimer(conns_.at(devs_[d].conn[ci]));
-    } else {
-      OnSlotTimer(d, ci, due);
-    }
+void Worker::OnTimer(uint32_t key, int64_t due) {
+  const uint32_t d = key / kMaxConnsPerDevice;
+  const uint8_t ci = static_cast<uint8_t>(key % kMaxConnsPerDevice);
+  if (devs_[d].conn[ci] != kNoConn) {
+    OnConnTimer(conns_.at(devs_[d].conn[ci]));
+  } else {
+    OnSlotTimer(d, ci, due);
   }
-}
-
-void Worker::ArmTick() {
-  if (timers_.empty()) {
-    ev_timer_stop(loop_, &tick_);
-    armed_due_ = 0;
-    return;
-  }
-  const int64_t due = timers_.next_due();
-  if (ev_is_active(&tick_) && due == armed_due_) return;
-  ev_timer_stop(loop_, &tick_);
-  double delay = static_cast<double>(due - kTimerSlackNs - MonoNanos()) / 1e9;
-  ev_timer_set(&tick_, delay > 0 ? delay : 0, 0);
-  ev_timer_start(loop_, &tick_);
-  armed_due_ = due;
 }
 
 int Worker::Run() {
@@ -378,12 +354,15 @@ int Worker::Run() {
     ev_io_init(&sigterm_, SignalCb, signal_fd_, EV_READ);
     ev_io_start(loop_, &sigterm_);
   }
-  ev_timer_init(&tick_, TickCb, 0, 0);
   ev_timer_init(&ramp_, RampCb, 0, kRampTickS);
   ev_timer_init(&publish_, PublishCb, 0, absl::ToDoubleSeconds(opts_.publish_interval));
   ev_timer_init(&drain_timer_, DrainCb, 0, 0);
-  ev_prepare_init(&prepare_, PrepareCb);
-  ev_prepare_start(loop_, &prepare_);
+  absl::Status timers = timers_.Start(
+      loop_, static_cast<uint32_t>(devs_.size() * kMaxConnsPerDevice), TimerCb, this);
+  if (!timers.ok()) {
+    LOG(ERROR) << "worker " << opts_.index << ": " << timers.message();
+    return 1;
+  }
   ev_timer_start(loop_, &ramp_);
   ev_timer_start(loop_, &publish_);
   if (opts_.control_fd >= 0) {
@@ -397,8 +376,8 @@ int Worker::Run() {
   return 0;
 }
 
-void Worker::TickCb(struct ev_loop* loop, ev_timer*, int) {
-  static_cast<Worker*>(ev_userdata(loop))->OnTimers();
+void Worker::TimerCb(void* worker, uint32_t key, int64_t due) {
+  static_cast<Worker*>(worker)->OnTimer(key, due);
 }
 void Worker::RampCb(struct ev_loop* loop, ev_timer*, int) {
   static_cast<Worker*>(ev_userdata(loop))->OnRampTick();
@@ -408,9 +387,6 @@ void Worker::PublishCb(struct ev_loop* loop, ev_timer*, int) {
 }
 void Worker::ControlCb(struct ev_loop* loop, ev_io*, int) {
   static_cast<Worker*>(ev_userdata(loop))->OnControl();
-}
-void Worker::PrepareCb(struct ev_loop* loop, ev_prepare*, int) {
-  static_cast<Worker*>(ev_userdata(loop))->ArmTick();
 }
 void Worker::DrainCb(struct ev_loop* loop, ev_timer*, int) {
   Worker* w = static_cast<Worker*>(ev_userdata(loop));

@@ -29,15 +29,9 @@
 #include "src/message_eval.h"
 #include "src/program.h"
 #include "src/stats_segment.h"
-#include "src/timer_heap.h"
+#include "src/precise_timers.h"
 
 namespace fleetsim {
-
-// libev's epoll backend rounds its wait up to whole milliseconds, so a timer fires up to
-// 1 ms late. Timers fire up to this much early instead: a send that goes out early counts
-// its latency from when it was actually sent, while a late one would add the timer's slop
-// to the corrected latency of every paced exchange.
-inline constexpr int64_t kTimerSlackNs = 1000000;
 
 struct WorkerOptions {
   uint32_t index = 0;          // this worker's number, also its stats slot
@@ -83,8 +77,7 @@ class Worker {
   void CheckDrained();
   void OnControl();
   void Publish();
-  void OnTimers();
-  void ArmTick();
+  void OnTimer(uint32_t key, int64_t due);
   void SetPhase(Device& dev, MemberPhase p);
   uint64_t& Count(Counter c) { return counters_[static_cast<uint32_t>(c)]; }
   uint64_t& CountError(ErrorClass e) {
@@ -131,12 +124,11 @@ class Worker {
   const ConnSpec& Spec(const Conn* c) const { return prog_->roles[devs_[c->device].role].conns[c->ci]; }
 
   static void IoCb(struct ev_loop* loop, ev_io* w, int revents);
-  static void TickCb(struct ev_loop* loop, ev_timer* w, int revents);
+  static void TimerCb(void* worker, uint32_t key, int64_t due);
   static void RampCb(struct ev_loop* loop, ev_timer* w, int revents);
   static void PublishCb(struct ev_loop* loop, ev_timer* w, int revents);
   static void DrainCb(struct ev_loop* loop, ev_timer* w, int revents);
   static void ControlCb(struct ev_loop* loop, ev_io* w, int revents);
-  static void PrepareCb(struct ev_loop* loop, ev_prepare* w, int revents);
   static void SignalCb(struct ev_loop* loop, ev_io* w, int revents);
 
   const Program* prog_;
@@ -144,18 +136,16 @@ class Worker {
   StatsSegment* stats_;
   CounterLayout layout_;
   struct ev_loop* loop_ = nullptr;
-  ev_timer tick_, ramp_, publish_, drain_timer_;
+  ev_timer ramp_, publish_, drain_timer_;
   ev_io control_;
-  ev_prepare prepare_;
   ev_io sigterm_;     // a signalfd: ev_signal works only on the default loop
   int signal_fd_ = -1;
-  int64_t armed_due_ = 0;
 
   std::vector<Device> devs_;
   std::vector<uint64_t> vars_;  // devs_.size() * prog_->vars.size(): captured variables
   std::vector<RoleRun> roles_;
   ConnPool conns_;
-  TimerHeap timers_;
+  PreciseTimers timers_;  // one per (device, connection): TimerKey()
   BufferPool bufs_;
   MessageEval eval_;
   std::vector<sockaddr_in> dests_;  // [host * ports + port]

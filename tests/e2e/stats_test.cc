@@ -68,7 +68,10 @@ TEST(StatsTest, AServerStallShowsInTheCorrectedLatency) {
                              "--stall_for_s=1"});
   ASSERT_NE(target, nullptr);
   std::vector<std::string> args = RdpArgs(*target, 300, 50, "9s");
-  args.push_back("--set=vars.query_every=200ms");  // paced faster than the stall is long
+  // Queries are paced faster than the stall is long. A slow ramp spreads every member's
+  // schedule over the whole period, so requests arrive evenly, the stall's first instants
+  // included.
+  args.push_back("--set=vars.query_every=200ms,device.ramp.rate=300,user.ramp.rate=50");
   auto run = FleetsimRun::Start(args);
   ASSERT_EQ(run->Wait(absl::Seconds(40)), 0) << run->Log();
   const Json fin = run->FinalLine();

@@ -25,7 +25,7 @@ enum class OutKind : uint8_t {
 };
 
 struct OutItem {
-  double due = 0;  // ev_now() time from which it may be written
+  int64_t due = 0;  // MonoNanos() time from which it may be written
   OutKind kind = OutKind::kResponse;
   Command cmd = Command::kUnknown;  // the request it answers, for the counters
   bool rejected = false;            // non-zero status
@@ -37,11 +37,9 @@ struct OutItem {
 
 class OutQueue {
  public:
-  // Armed by the worker for the head item's due time when that lies in the future;
-  // timer.data points at the owning connection.
-  ev_timer timer;
-
-  OutQueue() { ev_timer_init(&timer, nullptr, 0, 0); }
+  // The worker's PreciseTimers, keyed by the connection's fd, wake it at the head item's
+  // due time when that lies in the future.
+  OutQueue() = default;
   OutQueue(const OutQueue&) = delete;
   OutQueue& operator=(const OutQueue&) = delete;
 

@@ -30,8 +30,7 @@ constexpr int kMaxReadsPerWakeup = 4;  // then yield to other connections
 constexpr int kMaxAcceptsPerWakeup = 256;
 constexpr size_t kHighWater = 256;       // queued items that pause reading...
 constexpr size_t kLowWater = 64;         // ...until the queue drains below this
-constexpr double kFragmentGapS = 0.001;  // between pieces, so they arrive separately
-constexpr double kDueSlackS = 1e-4;      // timer vs ev_now() rounding
+constexpr int64_t kFragmentGapNs = 1000000;  // between pieces, so they arrive separately
 constexpr int kMaxIov = 64;
 constexpr double kAcceptPauseS = 0.1;  // after EMFILE and friends
 
@@ -83,10 +82,14 @@ Worker::Worker(const TargetConfig& config, int index, int64_t conns_cap, int64_t
   for (auto& l : listeners_) ev_io_init(&l, OnAcceptCb, -1, EV_READ);
   ev_timer_init(&accept_resume_, OnAcceptResumeCb, kAcceptPauseS, 0);
   ev_timer_init(&expiry_timer_, OnExpiryCb, 0, 0);
+  absl::Status timers = out_timers_.Start(loop_, static_cast<uint32_t>(table_size_), OnOutTimerCb,
+                                          this);
+  CHECK(timers.ok()) << timers;
   counters_->pid.store(getpid(), std::memory_order_relaxed);
 }
 
 Worker::~Worker() {
+  out_timers_.Stop();
   for (auto& l : listeners_) {
     if (l.fd >= 0) close(l.fd);
   }
@@ -127,9 +130,9 @@ void Worker::OnConnCb(struct ev_loop* loop, ev_io* w, int revents) {
   static_cast<Worker*>(ev_userdata(loop))->OnConnIo(reinterpret_cast<Conn*>(w), revents);
 }
 
-void Worker::OnOutTimerCb(struct ev_loop* loop, ev_timer* w, int) {
-  auto* self = static_cast<Worker*>(ev_userdata(loop));
-  auto* c = static_cast<Conn*>(w->data);
+void Worker::OnOutTimerCb(void* worker, uint32_t fd, int64_t) {
+  auto* self = static_cast<Worker*>(worker);
+  Conn* c = &self->conns_[fd];
   if (self->Pump(c)) self->UpdateInterest(c);
 }
 
@@ -339,29 +342,18 @@ void Worker::ApplyHeld(Conn* c, const Reply& reply) {
 // --- writing -----------------------------------------------------------------------------
 
 void Worker::Enqueue(Conn* c, OutKind kind, Command cmd, uint32_t seq, const Reply& reply) {
-  if (c->out == nullptr) {
-    c->out = out_pool_.Acquire();
-    ev_timer_init(&c->out->timer, OnOutTimerCb, 0, 0);
-    c->out->timer.data = c;
-  }
-  // A reply due now is due at the loop's time, so Pump writes it in this same pass. A held
-  // one is timed from the real clock: ev_now() is as old as this loop iteration (a long
-  // pipelined batch), and a timer armed from it would fire early by that much.
+  if (c->out == nullptr) c->out = out_pool_.Acquire();
   const bool counted = kind != OutKind::kClose;  // delay/stall/fragment count replies
-  double due = ev_now(loop_);
   const int delay_ms = faults_.DelayMs();
+  // Timed from the real clock, not ev_now(), which is as old as this loop iteration (a long
+  // pipelined batch) and would make a held reply leave early by that much.
   const int64_t now_ns = MonoNanos();
+  int64_t due = now_ns + static_cast<int64_t>(delay_ms) * 1000000;
+  if (delay_ms > 0 && counted) counters_->Add(Counter::kFaultDelayed);
   // No response leaves during a stall: one due inside the window, because its request
   // arrived in it or because its delay ends in it, waits for the window's end.
-  const int64_t due_ns = now_ns + static_cast<int64_t>(delay_ms) * 1000000;
-  const int64_t stall_end = faults_.StallEndNs(due_ns);
-  if (delay_ms > 0 || stall_end != 0) due = ev_time();
-  if (delay_ms > 0) {
-    due += delay_ms / 1000.0;
-    if (counted) counters_->Add(Counter::kFaultDelayed);
-  }
-  if (stall_end != 0) {
-    due = std::max(due, ev_time() + (stall_end - now_ns) / 1e9);
+  if (const int64_t stall_end = faults_.StallEndNs(due); stall_end != 0) {
+    due = std::max(due, stall_end);
     if (counted) counters_->Add(Counter::kFaultStalled);
   }
   // Responses leave in request order, whatever their delays.
@@ -404,13 +396,12 @@ bool Worker::Pump(Conn* c) {
   // (another process), and they must already include that reply.
   OutQueue* q = c->out;
   if (q == nullptr) return true;
-  ev_timer_stop(loop_, &q->timer);
-  const double now = ev_now(loop_);
+  out_timers_.Cancel(fd_of(c));
+  const int64_t now = MonoNanos();
   while (!q->empty()) {
     OutItem& head = q->front();
-    if (head.due > now + kDueSlackS) {
-      ev_timer_set(&q->timer, head.due - now, 0);
-      ev_timer_start(loop_, &q->timer);
+    if (head.due > now + PreciseTimers::kEarlyNs) {
+      out_timers_.Set(fd_of(c), head.due);
       break;
     }
     if (head.kind == OutKind::kClose) {
@@ -436,7 +427,7 @@ bool Worker::Pump(Conn* c) {
       }
       head.off += static_cast<uint8_t>(n);
       if (head.off < head.len) {
-        head.due = now + kFragmentGapS;
+        head.due = now + kFragmentGapNs;
         continue;
       }
       q->pop_front();
@@ -448,7 +439,9 @@ bool Worker::Pump(Conn* c) {
     size_t total = 0;
     for (size_t i = 0; i < q->size() && cnt < kMaxIov; ++i) {
       OutItem& it = q->at(i);
-      if (it.due > now + kDueSlackS || it.kind == OutKind::kClose || it.fragment) break;
+      if (it.due > now + PreciseTimers::kEarlyNs || it.kind == OutKind::kClose || it.fragment) {
+        break;
+      }
       iov[cnt].iov_base = it.bytes + it.off;
       iov[cnt].iov_len = it.len - it.off;
       total += iov[cnt].iov_len;
@@ -499,7 +492,7 @@ bool Worker::Pump(Conn* c) {
 
 void Worker::ReleaseOut(Conn* c) {
   if (c->out == nullptr) return;
-  ev_timer_stop(loop_, &c->out->timer);
+  out_timers_.Cancel(fd_of(c));
   c->out->Clear();
   out_pool_.Release(c->out);
   c->out = nullptr;

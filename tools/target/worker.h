@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "absl/status/status.h"
+#include "src/precise_timers.h"
 #include "tools/target/command.h"
 #include "tools/target/config.h"
 #include "tools/target/conn.h"
@@ -62,7 +63,7 @@ class Worker {
  private:
   static void OnAcceptCb(struct ev_loop* loop, ev_io* w, int revents);
   static void OnConnCb(struct ev_loop* loop, ev_io* w, int revents);
-  static void OnOutTimerCb(struct ev_loop* loop, ev_timer* w, int revents);
+  static void OnOutTimerCb(void* worker, uint32_t fd, int64_t due_ns);
   static void OnExpiryCb(struct ev_loop* loop, ev_timer* w, int revents);
   static void OnAcceptResumeCb(struct ev_loop* loop, ev_timer* w, int revents);
   static void OnControlCb(struct ev_loop* loop, ev_io* w, int revents);
@@ -77,7 +78,7 @@ class Worker {
   void ApplyHeld(Conn* c, const Reply& reply);
   // Queues an item answering request `seq`; computes its due time from delay and stall.
   void Enqueue(Conn* c, OutKind kind, Command cmd, uint32_t seq, const Reply& reply);
-  // Writes every due item; arms the queue's timer for the next. False iff c was closed.
+  // Writes every due item; arms the fd's timer for the next. False iff c was closed.
   bool Pump(Conn* c);
   // Counts an item as written (responded, rejected), or takes that back (undo).
   void CountWritten(const OutItem& item, bool undo);
@@ -102,6 +103,10 @@ class Worker {
   ev_timer accept_resume_;
   ev_io control_;
   ev_timer expiry_timer_;
+  // Reply timers, keyed by fd: precise to tens of microseconds, where libev's own timers
+  // wake up to 1 ms late (epoll's timeout is whole milliseconds) and a --delay_ms=20 would
+  // show as 20-21 ms.
+  PreciseTimers out_timers_;
   int64_t expiry_armed_ms_;  // deadline expiry_timer_ is armed for; INT64_MAX: stopped
 
   int table_size_;  // connection table slots (= the fd limit)
