@@ -13,24 +13,28 @@
 
 namespace fleetsim {
 
+// Indices are 16-bit: a buffer is lent only to an open connection, and a worker holds fewer
+// than 65535 (its open-files limit; MakePlan keeps it so).
 class BufferPool {
  public:
-  static constexpr uint32_t kNone = 0xFFFFFFFF;
+  static constexpr uint16_t kNone = 0xFFFF;
+  static constexpr size_t kMaxBuffers = 0xFFFF;
   // A returned buffer keeping more than this is freed, so one huge frame does not pin memory.
   static constexpr size_t kKeepCapacity = 16 * 1024;
 
-  // An empty buffer's index. Reuses released buffers first.
-  uint32_t Acquire() {
+  // An empty buffer's index. Reuses released buffers first. kNone if all are lent.
+  uint16_t Acquire() {
     if (!free_.empty()) {
-      uint32_t i = free_.back();
+      uint16_t i = free_.back();
       free_.pop_back();
       return i;
     }
+    if (bufs_.size() >= kMaxBuffers) return kNone;
     bufs_.emplace_back();
-    return static_cast<uint32_t>(bufs_.size() - 1);
+    return static_cast<uint16_t>(bufs_.size() - 1);
   }
   // Returns buffer `i` (emptied) to the pool.
-  void Release(uint32_t i) {
+  void Release(uint16_t i) {
     std::string& b = bufs_[i];
     if (b.capacity() > kKeepCapacity) {
       std::string().swap(b);
@@ -39,12 +43,12 @@ class BufferPool {
     }
     free_.push_back(i);
   }
-  std::string& at(uint32_t i) { return bufs_[i]; }
+  std::string& at(uint16_t i) { return bufs_[i]; }
   size_t in_use() const { return bufs_.size() - free_.size(); }
 
  private:
   std::vector<std::string> bufs_;
-  std::vector<uint32_t> free_;
+  std::vector<uint16_t> free_;
 };
 
 }  // namespace fleetsim

@@ -40,10 +40,11 @@ void Worker::IoCb(struct ev_loop* loop, ev_io* w, int revents) {
 void Worker::OpenConn(uint32_t d, uint8_t ci, int64_t nominal) {
   Device& dev = devs_[d];
   const ConnSpec& spec = prog_->roles[dev.role].conns[ci];
-  const size_t host = dev.index % prog_->host_addrs.size();
+  const uint32_t index = MemberIndex(d);
+  const size_t host = index % prog_->host_addrs.size();
   const sockaddr_in& dst = dests_[host * prog_->ports.size() + spec.port];
   const in_addr* src =
-      prog_->sources.empty() ? nullptr : &prog_->sources[dev.index % prog_->sources.size()];
+      prog_->sources.empty() ? nullptr : &prog_->sources[index % prog_->sources.size()];
   int fd = -1;
   ErrorClass cls = ErrorClass::kOther;
   const int64_t now = MonoNanos();
@@ -68,8 +69,8 @@ void Worker::OpenConn(uint32_t d, uint8_t ci, int64_t nominal) {
   c->ci = ci;
   c->state = ConnState::kConnecting;
   c->flags = 0;
-  c->opened_ns = now;
-  c->sched_ns = c->sent_ns = c->until_ns = 0;
+  c->sent_ns = now;
+  c->sched_ns = c->until_ns = 0;
   c->next_ns = nominal;  // the period this opening belongs to (periodic connections)
   dev.conn[ci] = idx;
   dev.slot[ci] = SlotState::kNone;
@@ -92,7 +93,7 @@ void Worker::OnConnected(Conn* c) {
     return;
   }
   ++Count(Counter::kConnectOk);
-  Record(static_cast<uint32_t>(GlobalHistogram::kConnect), MonoNanos() - c->opened_ns);
+  Record(static_cast<uint32_t>(GlobalHistogram::kConnect), MonoNanos() - c->sent_ns);
   if (Drive(c)) UpdateInterest(c);
 }
 
@@ -269,6 +270,10 @@ bool Worker::SendMessage(Conn* c, uint16_t message, uint16_t exchange, bool requ
     return true;
   }
   c->tx = bufs_.Acquire();
+  if (c->tx == BufferPool::kNone) {  // more than 65535 connections mid-write: cannot happen
+    ConnLost(c, ErrorClass::kOther);  // under a plan, but never corrupt another's bytes
+    return false;
+  }
   bufs_.at(c->tx).assign(tx_.get() + written, n - written);
   UpdateInterest(c);
   return true;
@@ -343,6 +348,10 @@ bool Worker::ReadFrames(Conn* c) {
       }
     } else if (off < n) {
       c->rx = bufs_.Acquire();
+      if (c->rx == BufferPool::kNone) {
+        ConnLost(c, ErrorClass::kOther);
+        return false;
+      }
       bufs_.at(c->rx).assign(rx_.get() + off, n - off);
     }
     if (n < kRxScratch) return true;  // the socket is drained
@@ -559,7 +568,7 @@ void Worker::AfterClose(uint32_t d, uint8_t ci, EndHow how, FailAction action,
           ++Count(Counter::kGaveUp);
           SetPhase(dev, MemberPhase::kGaveUp);
           dev.flags |= Device::kStopRequested;
-          for (int other = 0; other < kMaxConnsPerDevice; ++other) {
+          for (int other = 0; other < static_cast<int>(role.conns.size()); ++other) {
             if (dev.slot[other] != SlotState::kNone) {
               timers_.Cancel(TimerKey(d, static_cast<uint8_t>(other)));
               dev.slot[other] = SlotState::kNone;

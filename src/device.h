@@ -39,10 +39,10 @@ enum class SlotState : uint8_t {
   kPeriodic,  // open for its next period when its timer fires
 };
 
+// The member's number and index are not stored: they follow from its position in the
+// worker (Worker::MemberIndex), 8 bytes saved on every member.
 struct Device {
   uint32_t conn[kMaxConnsPerDevice];  // open Conn of each named connection, or kNoConn
-  uint32_t id;                        // member number ($id)
-  uint32_t index;                     // member index within its role ($index)
   uint16_t role;
   MemberPhase phase;
   uint8_t flags;                          // kStopRequested, kMemberDone
@@ -54,7 +54,7 @@ struct Device {
 };
 // The budget is part of the 256 bytes per member (bench/RESULTS.md); captured variables
 // add 8 bytes each in the worker's flat array.
-static_assert(sizeof(Device) <= 40, "Device outgrew its budget");
+static_assert(sizeof(Device) <= 28, "Device outgrew its budget");
 
 // What an open connection is doing.
 enum class ConnState : uint8_t {
@@ -71,18 +71,19 @@ struct Conn {
   uint32_t device;       // the owning Device's index in the worker
   uint32_t seq;          // messages sent on this connection: the last $seq
   uint32_t req_seq;      // $seq of the request awaiting its answer (checks compare with it)
-  uint32_t rx;           // BufferPool index of a partial frame, or BufferPool::kNone
-  uint32_t tx;           // BufferPool index of output not yet written, or kNone
-  uint32_t loop_iter;    // iterations of the current loop started
+  uint16_t rx;           // BufferPool index of a partial frame, or BufferPool::kNone
+  uint16_t tx;           // BufferPool index of output not yet written, or kNone
+  uint16_t loop_iter;    // iterations of the current loop started (counts are < 2^16)
   uint16_t pc;           // index of the current step
   uint16_t exchange;     // exchange of the request awaiting its answer, or kNoIndex
   uint16_t backfill;     // loop slots skipped before that request (see Worker::BackFill)
   uint8_t ci;            // which named connection of the role
   ConnState state;
   uint8_t flags;         // kOnStop, kOnlineConn
-  int64_t opened_ns;     // connect() started (connect latency)
   int64_t sched_ns;      // when the pending request was due (latency_ms counts from here)
-  int64_t sent_ns;       // when it was handed to the socket (latency_uncorrected_ms)
+  // When the pending request was handed to the socket (latency_uncorrected_ms); while
+  // connecting, when connect() started (connect latency).
+  int64_t sent_ns;
   int64_t next_ns;       // loop: nominal time of the next iteration; periodic: this period
   // The end of the current pause: a wait step's, or the next loop iteration's due time with
   // its jitter (0: none drawn yet). Never both at once: a wait inside a loop body starts
@@ -92,7 +93,7 @@ struct Conn {
   static constexpr uint8_t kOnStop = 1;      // running the on_stop steps
   static constexpr uint8_t kOnlineConn = 2;  // this connection made its member online
 };
-static_assert(sizeof(Conn) <= 128, "Conn outgrew its budget");
+static_assert(sizeof(Conn) <= 112, "Conn outgrew its budget");
 
 // A slab of Conns with stable addresses (libev holds pointers to their watchers), grown in
 // chunks and recycled through a free list: no allocation per connection.

@@ -96,6 +96,9 @@ Worker::~Worker() {
 void Worker::BuildMembers() {
   const uint32_t w = opts_.index, n = opts_.num_workers;
   roles_.resize(prog_->roles.size());
+  for (const Role& r : prog_->roles) {
+    keys_per_dev_ = std::max<uint32_t>(keys_per_dev_, static_cast<uint32_t>(r.conns.size()));
+  }
   size_t total = 0;
   for (size_t r = 0; r < prog_->roles.size(); ++r) {
     const Role& role = prog_->roles[r];
@@ -116,8 +119,6 @@ void Worker::BuildMembers() {
         d.slot[c] = SlotState::kNone;
         d.attempts[c] = 0;
       }
-      d.index = j * n + w;
-      d.id = prog_->roles[r].first_id + d.index;
       d.role = static_cast<uint16_t>(r);
       d.phase = MemberPhase::kPending;
       d.flags = 0;
@@ -160,8 +161,8 @@ int64_t Worker::Resolve(const DynDuration& d, uint32_t dev) const {
 
 MemberContext Worker::Context(uint32_t d, uint32_t seq) const {
   MemberContext ctx;
-  ctx.id = devs_[d].id;
-  ctx.index = devs_[d].index;
+  ctx.index = MemberIndex(d);
+  ctx.id = prog_->roles[devs_[d].role].first_id + ctx.index;
   ctx.seq = seq;
   ctx.vars = prog_->vars.empty() ? nullptr : &vars_[static_cast<size_t>(d) * prog_->vars.size()];
   return ctx;
@@ -327,8 +328,8 @@ void Worker::OnControl() {
 }
 
 void Worker::OnTimer(uint32_t key, int64_t due) {
-  const uint32_t d = key / kMaxConnsPerDevice;
-  const uint8_t ci = static_cast<uint8_t>(key % kMaxConnsPerDevice);
+  const uint32_t d = key / keys_per_dev_;
+  const uint8_t ci = static_cast<uint8_t>(key % keys_per_dev_);
   if (devs_[d].conn[ci] != kNoConn) {
     OnConnTimer(conns_.at(devs_[d].conn[ci]));
   } else {
@@ -358,7 +359,7 @@ int Worker::Run() {
   ev_timer_init(&publish_, PublishCb, 0, absl::ToDoubleSeconds(opts_.publish_interval));
   ev_timer_init(&drain_timer_, DrainCb, 0, 0);
   absl::Status timers = timers_.Start(
-      loop_, static_cast<uint32_t>(devs_.size() * kMaxConnsPerDevice), TimerCb, this);
+      loop_, static_cast<uint32_t>(devs_.size() * keys_per_dev_), TimerCb, this);
   if (!timers.ok()) {
     LOG(ERROR) << "worker " << opts_.index << ": " << timers.message();
     return 1;

@@ -94,7 +94,13 @@ class Worker {
   }
   int64_t Resolve(const DynDuration& d, uint32_t dev) const;
   MemberContext Context(uint32_t d, uint32_t seq) const;
-  static uint32_t TimerKey(uint32_t d, uint8_t ci) { return d * kMaxConnsPerDevice + ci; }
+  // The member's index within its role ($index): member i of a role is worker i % n's.
+  uint32_t MemberIndex(uint32_t d) const {
+    return (d - roles_[devs_[d].role].first) * opts_.num_workers + opts_.index;
+  }
+  // Timers are keyed per (device, named connection); keys_per_dev_ is the most connections
+  // any role of the program has, so an RDP device costs two keys, not kMaxConnsPerDevice.
+  uint32_t TimerKey(uint32_t d, uint8_t ci) const { return d * keys_per_dev_ + ci; }
 
   // conn_machine.cc: the connection state machine
   // `nominal`: the period a periodic connection opens for (0 otherwise).
@@ -141,6 +147,7 @@ class Worker {
   ev_io sigterm_;     // a signalfd: ev_signal works only on the default loop
   int signal_fd_ = -1;
 
+  uint32_t keys_per_dev_ = 1;
   std::vector<Device> devs_;
   std::vector<uint64_t> vars_;  // devs_.size() * prog_->vars.size(): captured variables
   std::vector<RoleRun> roles_;
