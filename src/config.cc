@@ -13,26 +13,35 @@
 #include "src/scenario.h"
 #include "src/status_macros.h"
 
-DEFINE_string(scenario, "conf/scenarios/rdp.yaml", "Scenario file (YAML) describing the fleet "
+DEFINE_string(scenario, "conf/scenarios/rdp.yaml",
+              "Scenario file (YAML) describing the fleet "
               "and its protocol; see conf/scenarios/README.md.");
-DEFINE_string(set, "", "Override scenario scalars without editing the file: KEY=VALUE[,...], "
+DEFINE_string(set, "",
+              "Override scenario scalars without editing the file: KEY=VALUE[,...], "
               "e.g. device.count=5000,user.count=0. May be given several times.");
-DEFINE_string(duration, "0", "Run for this long, then stop gracefully (500ms, 30s, 2m); "
+DEFINE_string(duration, "0",
+              "Run for this long, then stop gracefully (500ms, 30s, 2m); "
               "0 = until SIGTERM/SIGINT.");
-DEFINE_uint32(workers, 0, "Worker processes; 0 = one per core, more when the open-files "
+DEFINE_uint32(workers, 0,
+              "Worker processes; 0 = one per core, more when the open-files "
               "limit demands.");
 DEFINE_string(stats_interval, "1s", "How often a stats line is written (log and --stats_file).");
-DEFINE_string(stats_file, "", "Append one JSON object per stats interval to this file "
+DEFINE_string(stats_file, "",
+              "Append one JSON object per stats interval to this file "
               "(JSON lines; reopened on SIGHUP for logrotate). Empty: log only.");
 DEFINE_string(agents, "", "fleetsim-agent endpoints to poll each interval: host:port,...");
 DEFINE_string(agent_timeout, "500ms", "How long one poll of the agents may take.");
-DEFINE_string(grace, "10s", "On stop: how long members may take to finish their exchange "
+DEFINE_string(grace, "10s",
+              "On stop: how long members may take to finish their exchange "
               "and closing steps before they are cut off.");
-DEFINE_string(publish_interval, "200ms", "How often workers publish their counters to the "
+DEFINE_string(publish_interval, "200ms",
+              "How often workers publish their counters to the "
               "master (bounds how stale a stats line can be).");
-DEFINE_bool(histograms, true, "Record latency histograms (turn off only to measure their "
+DEFINE_bool(histograms, true,
+            "Record latency histograms (turn off only to measure their "
             "cost).");
-DEFINE_bool(check, false, "Validate --scenario, print every message of member 0 of each "
+DEFINE_bool(check, false,
+            "Validate --scenario, print every message of member 0 of each "
             "role as a hex dump with its fields, and exit 0 (valid) or 1.");
 
 DECLARE_string(flagfile);  // defined by gflags itself
@@ -102,7 +111,8 @@ absl::Status ReloadFlagfile(const std::string& flagfile) {
   SetValues().clear();
   // errors_are_fatal=false: an unknown flag is reported, not an exit.
   if (!gflags::ReadFlagsFromString(ss.str(), "fleetsim", /*errors_are_fatal=*/false)) {
-    return absl::InvalidArgumentError(absl::StrCat(flagfile, ": a flag in it is unknown or "
+    return absl::InvalidArgumentError(absl::StrCat(flagfile,
+                                                   ": a flag in it is unknown or "
                                                    "has a bad value (see the log line above)"));
   }
   return absl::OkStatus();

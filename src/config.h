@@ -17,20 +17,20 @@
 namespace fleetsim {
 
 struct Config {
-  std::string scenario;                 // --scenario
-  std::vector<std::string> overrides;   // --set (every occurrence, split at commas)
-  absl::Duration duration;              // --duration; InfiniteDuration() = until SIGTERM
-  uint32_t workers = 0;                 // --workers; 0 = plan them
-  absl::Duration stats_interval;        // --stats_interval
-  std::string stats_file;               // --stats_file; "" = no JSON lines
-  std::vector<std::string> agents;      // --agents (host:port)
-  absl::Duration agent_timeout;         // --agent_timeout
-  absl::Duration grace;                 // --grace: how long a stop may take
-  absl::Duration publish_interval;      // --publish_interval: workers -> stats segment
-  bool histograms = true;               // --histograms (off only to measure their cost)
-  bool check = false;                   // --check: validate, dump device 0's messages, exit
-  std::string flagfile;                 // --flagfile (re-read on SIGHUP)
-  int verbosity = 0;                    // --v
+  std::string scenario;                // --scenario
+  std::vector<std::string> overrides;  // --set (every occurrence, split at commas)
+  absl::Duration duration;             // --duration; InfiniteDuration() = until SIGTERM
+  uint32_t workers = 0;                // --workers; 0 = plan them
+  absl::Duration stats_interval;       // --stats_interval
+  std::string stats_file;              // --stats_file; "" = no JSON lines
+  std::vector<std::string> agents;     // --agents (host:port)
+  absl::Duration agent_timeout;        // --agent_timeout
+  absl::Duration grace;                // --grace: how long a stop may take
+  absl::Duration publish_interval;     // --publish_interval: workers -> stats segment
+  bool histograms = true;              // --histograms (off only to measure their cost)
+  bool check = false;                  // --check: validate, dump device 0's messages, exit
+  std::string flagfile;                // --flagfile (re-read on SIGHUP)
+  int verbosity = 0;                   // --v
 
   // Builds a Config from the current flag values. Errors name the flag.
   static absl::StatusOr<Config> FromFlags();

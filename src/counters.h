@@ -33,22 +33,22 @@ const char* ErrorClassName(ErrorClass c);
 enum class Counter : uint32_t {
   kConnectOk,
   kConnectFailed,
-  kReconnects,        // connections opened again after a failure (backoff)
-  kClosed,            // connections closed, any reason
+  kReconnects,  // connections opened again after a failure (backoff)
+  kClosed,      // connections closed, any reason
   kMsgSent,
   kMsgReceived,
   kBytesSent,
   kBytesReceived,
-  kExpected,          // answers waited for (recv_error_rate's denominator)
-  kMissed,            // answers that did not come, or came wrong (its numerator)
-  kBehindSchedule,    // paced sends that went out late
-  kBehindSkipped,     // paced slots skipped because a whole period or more was missed
-  kPeriodicSkipped,   // periodic opens skipped: the connection they require was not online
-  kGaveUp,            // members that gave up (on_error: give_up)
+  kExpected,         // answers waited for (recv_error_rate's denominator)
+  kMissed,           // answers that did not come, or came wrong (its numerator)
+  kBehindSchedule,   // paced sends that went out late
+  kBehindSkipped,    // paced slots skipped because a whole period or more was missed
+  kPeriodicSkipped,  // periodic opens skipped: the connection they require was not online
+  kGaveUp,           // members that gave up (on_error: give_up)
   kMembersStarted,
   kMembersStopped,
-  kWorkerRespawns,    // filled in by the master, not by workers
-  kErrorsBase,        // ErrorClass counters follow: kErrorsBase + class
+  kWorkerRespawns,  // filled in by the master, not by workers
+  kErrorsBase,      // ErrorClass counters follow: kErrorsBase + class
   kNumCounters = kErrorsBase + static_cast<uint32_t>(ErrorClass::kNumClasses),
 };
 const char* CounterName(Counter c);
@@ -69,17 +69,17 @@ enum class RoleGauge : uint32_t {
   kPending,     // not yet started by the ramp
   kConnecting,  // started, not online yet (connecting or logging in)
   kOnline,
-  kBackoff,     // waiting to reconnect
-  kStopped,     // stopped on purpose (count lowered, shutdown)
+  kBackoff,  // waiting to reconnect
+  kStopped,  // stopped on purpose (count lowered, shutdown)
   kGaveUp,
   kNum,
 };
 
 // Histograms, in order: global ones, then two per exchange.
 enum class GlobalHistogram : uint32_t {
-  kConnect,    // connect() to writable
-  kSendTime,   // first byte handed to the socket until the last
-  kLateness,   // how late paced sends went out
+  kConnect,   // connect() to writable
+  kSendTime,  // first byte handed to the socket until the last
+  kLateness,  // how late paced sends went out
   kNum,
 };
 

@@ -45,9 +45,9 @@ struct Device {
   uint32_t conn[kMaxConnsPerDevice];  // open Conn of each named connection, or kNoConn
   uint16_t role;
   MemberPhase phase;
-  uint8_t flags;                          // kStopRequested, kMemberDone
-  SlotState slot[kMaxConnsPerDevice];     // what a closed connection waits for
-  uint8_t attempts[kMaxConnsPerDevice];   // failures in a row (the backoff exponent)
+  uint8_t flags;                         // kStopRequested, kMemberDone
+  SlotState slot[kMaxConnsPerDevice];    // what a closed connection waits for
+  uint8_t attempts[kMaxConnsPerDevice];  // failures in a row (the backoff exponent)
 
   static constexpr uint8_t kStopRequested = 1;  // stopping: no new connections or steps
   static constexpr uint8_t kMemberDone = 2;     // stopped and counted as such
@@ -67,24 +67,24 @@ enum class ConnState : uint8_t {
 const char* ConnStateName(ConnState s);
 
 struct Conn {
-  ev_io io;              // first: a watcher pointer is a Conn pointer
-  uint32_t device;       // the owning Device's index in the worker
-  uint32_t seq;          // messages sent on this connection: the last $seq
-  uint32_t req_seq;      // $seq of the request awaiting its answer (checks compare with it)
-  uint16_t rx;           // BufferPool index of a partial frame, or BufferPool::kNone
-  uint16_t tx;           // BufferPool index of output not yet written, or kNone
-  uint16_t loop_iter;    // iterations of the current loop started (counts are < 2^16)
-  uint16_t pc;           // index of the current step
-  uint16_t exchange;     // exchange of the request awaiting its answer, or kNoIndex
-  uint16_t backfill;     // loop slots skipped before that request (see Worker::BackFill)
-  uint8_t ci;            // which named connection of the role
+  ev_io io;            // first: a watcher pointer is a Conn pointer
+  uint32_t device;     // the owning Device's index in the worker
+  uint32_t seq;        // messages sent on this connection: the last $seq
+  uint32_t req_seq;    // $seq of the request awaiting its answer (checks compare with it)
+  uint16_t rx;         // BufferPool index of a partial frame, or BufferPool::kNone
+  uint16_t tx;         // BufferPool index of output not yet written, or kNone
+  uint16_t loop_iter;  // iterations of the current loop started (counts are < 2^16)
+  uint16_t pc;         // index of the current step
+  uint16_t exchange;   // exchange of the request awaiting its answer, or kNoIndex
+  uint16_t backfill;   // loop slots skipped before that request (see Worker::BackFill)
+  uint8_t ci;          // which named connection of the role
   ConnState state;
-  uint8_t flags;         // kOnStop, kOnlineConn
-  int64_t sched_ns;      // when the pending request was due (latency_ms counts from here)
+  uint8_t flags;     // kOnStop, kOnlineConn
+  int64_t sched_ns;  // when the pending request was due (latency_ms counts from here)
   // When the pending request was handed to the socket (latency_uncorrected_ms); while
   // connecting, when connect() started (connect latency).
   int64_t sent_ns;
-  int64_t next_ns;       // loop: nominal time of the next iteration; periodic: this period
+  int64_t next_ns;  // loop: nominal time of the next iteration; periodic: this period
   // The end of the current pause: a wait step's, or the next loop iteration's due time with
   // its jitter (0: none drawn yet). Never both at once: a wait inside a loop body starts
   // after the iteration's due time was consumed.
@@ -109,9 +109,7 @@ class ConnPool {
   }
   void Release(uint32_t i) { free_.push_back(i); }
   Conn* at(uint32_t i) { return &chunks_[i / kChunk][i % kChunk]; }
-  uint32_t in_use() const {
-    return static_cast<uint32_t>(chunks_.size() * kChunk - free_.size());
-  }
+  uint32_t in_use() const { return static_cast<uint32_t>(chunks_.size() * kChunk - free_.size()); }
 
  private:
   void Grow() {

@@ -211,8 +211,8 @@ void Master::OnControl(size_t i) {
         if (!w.ready) {
           w.ready = true;
           if (++ready_ == workers_.size()) {
-            LOG(INFO) << "running: " << workers_.size() << " workers, "
-                      << program_->total_members() << " members";
+            LOG(INFO) << "running: " << workers_.size() << " workers, " << program_->total_members()
+                      << " members";
             sd_notify(0, "READY=1");
           }
         }

@@ -59,8 +59,7 @@ size_t MessageEval::Render(const Identity& id, uint32_t member_id, uint32_t inde
   return 0;
 }
 
-Value MessageEval::Eval(const ValueExpr& e, const MemberContext& ctx, char* scratch,
-                        size_t* used) {
+Value MessageEval::Eval(const ValueExpr& e, const MemberContext& ctx, char* scratch, size_t* used) {
   switch (e.source) {
     case ValueSource::kLiteral:
       return p_->literals[e.index].Get();
@@ -114,9 +113,9 @@ bool MessageEval::Holds(const Message& m, const std::vector<FieldCheck>& checks,
     if (m.format.DecodeValue(c.value_index, frame, &field) != DecodeResult::kOk) return false;
     size_t used = 0;
     Value want = Eval(c.operand, ctx, scratch, &used);
-    bool equal = field.is_bytes() ? want.is_bytes() && BytesEqual(field.bytes_value(),
-                                                                  want.bytes_value())
-                                  : !want.is_bytes() && NumbersEqual(field, want);
+    bool equal = field.is_bytes()
+                     ? want.is_bytes() && BytesEqual(field.bytes_value(), want.bytes_value())
+                     : !want.is_bytes() && NumbersEqual(field, want);
     if (equal == c.negate) return false;
   }
   return true;

@@ -64,13 +64,14 @@ absl::StatusOr<Plan> MakePlan(const Program& p, const SysLimits& lim, uint32_t r
     }
   }
   if (plan.fd_budget == 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the open-files limit is ", lim.nofile, ": too low to run anything; raise it "
-        "(ulimit -n, or LimitNOFILE= in the systemd unit)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the open-files limit is ", lim.nofile,
+                     ": too low to run anything; raise it "
+                     "(ulimit -n, or LimitNOFILE= in the systemd unit)"));
   }
   if (requested > kMaxWorkers) {
-    return absl::InvalidArgumentError(absl::StrCat("--workers=", requested, ": at most ",
-                                                   kMaxWorkers));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--workers=", requested, ": at most ", kMaxWorkers));
   }
   if (requested > 0) {
     plan.workers = requested;
@@ -86,15 +87,19 @@ absl::StatusOr<Plan> MakePlan(const Program& p, const SysLimits& lim, uint32_t r
     uint32_t need = plan.workers;
     while (need < kMaxWorkers && FdsPerWorker(p, need, kPeriodicHeadroom) > plan.fd_budget) ++need;
     if (requested > 0 && FdsPerWorker(p, need, kPeriodicHeadroom) <= plan.fd_budget) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "--workers=", requested, " cannot hold ", plan.members, " members: each worker "
-          "would need ", plan.fds_per_worker, " descriptors and the open-files limit allows ",
-          plan.fd_budget, " (", lim.nofile, " - ", kReservedFds, " reserved); use --workers=",
-          need, " or more, or leave --workers unset"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("--workers=", requested, " cannot hold ", plan.members,
+                       " members: each worker "
+                       "would need ",
+                       plan.fds_per_worker, " descriptors and the open-files limit allows ",
+                       plan.fd_budget, " (", lim.nofile, " - ", kReservedFds,
+                       " reserved); use --workers=", need, " or more, or leave --workers unset"));
     }
-    return absl::FailedPreconditionError(absl::StrCat(
-        plan.members, " members need more than ", kMaxWorkers, " workers under an open-files "
-        "limit of ", lim.nofile, "; raise the limit or lower the counts"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(plan.members, " members need more than ", kMaxWorkers,
+                     " workers under an open-files "
+                     "limit of ",
+                     lim.nofile, "; raise the limit or lower the counts"));
   }
 
   // Every (source address, destination ip:port) pair has lim.ports() source ports.

@@ -24,11 +24,11 @@ inline constexpr uint32_t kMaxWorkers = 4096;
 
 struct Plan {
   uint32_t workers = 1;
-  uint64_t members = 0;             // every role's count
-  uint64_t kept_conns = 0;          // connections held at once with every member online
-  uint64_t fds_per_worker = 0;      // the most any worker needs when all are online
-  uint64_t fd_budget = 0;           // what one worker may use (open-files limit - reserve)
-  std::vector<std::string> notes;   // warnings worth logging (slow port search ahead, ...)
+  uint64_t members = 0;            // every role's count
+  uint64_t kept_conns = 0;         // connections held at once with every member online
+  uint64_t fds_per_worker = 0;     // the most any worker needs when all are online
+  uint64_t fd_budget = 0;          // what one worker may use (open-files limit - reserve)
+  std::vector<std::string> notes;  // warnings worth logging (slow port search ahead, ...)
   std::string ToString() const;
 };
 

@@ -15,8 +15,7 @@ namespace fleetsim {
 
 PreciseTimers::~PreciseTimers() { Stop(); }
 
-absl::Status PreciseTimers::Start(struct ev_loop* loop, uint32_t num_keys, FireFn fire,
-                                  void* ctx) {
+absl::Status PreciseTimers::Start(struct ev_loop* loop, uint32_t num_keys, FireFn fire, void* ctx) {
   fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (fd_ < 0) return absl::InternalError(absl::StrCat("timerfd_create: ", strerror(errno)));
   loop_ = loop;

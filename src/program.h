@@ -32,7 +32,7 @@ inline constexpr int kMaxValuesPerMessage = 64;
 // Where a scenario element came from, for run-time messages that point back at the file.
 struct SourceLoc {
   std::string file;
-  int line = 0;  // 1-based; 0 if unknown
+  int line = 0;      // 1-based; 0 if unknown
   std::string path;  // "roles.device.connections.access.steps[2]"
 };
 
@@ -62,11 +62,11 @@ struct Port {
 
 // Where one value of a message comes from, evaluated each time the message is encoded.
 enum class ValueSource : uint8_t {
-  kLiteral,   // Program::literals[index]
-  kId,        // the member number ($id): first_id + index within the role
-  kIndex,     // the member index within its role ($index)
-  kSeq,       // the connection's sequence counter ($seq), +1 per message sent
-  kClockMs,   // wall clock, ms since the epoch ($now_ms); kClockUs, kClockS likewise
+  kLiteral,  // Program::literals[index]
+  kId,       // the member number ($id): first_id + index within the role
+  kIndex,    // the member index within its role ($index)
+  kSeq,      // the connection's sequence counter ($seq), +1 per message sent
+  kClockMs,  // wall clock, ms since the epoch ($now_ms); kClockUs, kClockS likewise
   kClockUs,
   kClockS,
   kRandom,    // uniform integer in [lo, hi] from the worker's seeded PRNG
@@ -77,7 +77,7 @@ enum class ValueSource : uint8_t {
 struct ValueExpr {
   ValueSource source = ValueSource::kLiteral;
   uint16_t index = 0;
-  int16_t of_role = -1;  // kIdentity: role of the random member; -1 = this member
+  int16_t of_role = -1;    // kIdentity: role of the random member; -1 = this member
   int64_t lo = 0, hi = 0;  // kRandom
 };
 
@@ -95,8 +95,8 @@ struct Identity {
   std::string name;
   enum class Kind : uint8_t { kText, kPack };
   Kind kind = Kind::kText;
-  TextTemplate text;             // kText: variables are {id, index}
-  Format pack;                   // kPack
+  TextTemplate text;                   // kText: variables are {id, index}
+  Format pack;                         // kPack
   std::vector<ValueExpr> pack_values;  // kPack: literals, kId, kIndex only
   uint32_t max_size = 0;
 };
@@ -112,9 +112,9 @@ struct Message {
 // One decoded-field comparison of an expect step: field `value_index` == operand.
 struct FieldCheck {
   uint16_t value_index = 0;
-  ValueExpr operand;  // kLiteral, kVar or kSeq (the seq of the last message sent)
+  ValueExpr operand;    // kLiteral, kVar or kSeq (the seq of the last message sent)
   bool negate = false;  // "ne"
-  std::string field;  // for messages
+  std::string field;    // for messages
 };
 
 struct FieldCapture {
@@ -161,10 +161,10 @@ struct Step {
   // The exchange this step is counted under (send and its expect share one), index into
   // Program::exchanges.
   uint16_t exchange = kNoIndex;
-  uint16_t target = 0;   // kEndLoop: index of its kLoop step; kLoop: index after kEndLoop
-  uint32_t loop_count = 0;  // kLoop: 0 = forever
-  DynDuration duration;  // kPause, kLoop (period), kExpect (timeout)
-  double jitter = 0;     // kLoop: each iteration is delayed by U[0, jitter) * period
+  uint16_t target = 0;            // kEndLoop: index of its kLoop step; kLoop: index after kEndLoop
+  uint32_t loop_count = 0;        // kLoop: 0 = forever
+  DynDuration duration;           // kPause, kLoop (period), kExpect (timeout)
+  double jitter = 0;              // kLoop: each iteration is delayed by U[0, jitter) * period
   std::vector<FieldCheck> match;  // kExpect: which frame this step waits for
   std::vector<FieldCheck> check;  // kExpect: what the frame must hold (else check_failed)
   std::vector<FieldCapture> capture;
@@ -179,7 +179,7 @@ struct Handler {
   uint16_t message = kNoIndex;  // decoded with this message's format
   std::vector<FieldCheck> match;
   std::vector<FieldCapture> capture;
-  uint16_t reply = kNoIndex;    // message sent in answer, or kNoIndex
+  uint16_t reply = kNoIndex;  // message sent in answer, or kNoIndex
   uint16_t exchange = kNoIndex;
 };
 

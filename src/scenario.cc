@@ -17,7 +17,7 @@ namespace fleetsim {
 
 namespace {
 
-constexpr const char* kTopLevel[] = {"scenario", "seed",     "vars",     "target",
+constexpr const char* kTopLevel[] = {"scenario", "seed",       "vars",     "target",
                                      "framing",  "identities", "messages", "roles"};
 
 // Sets one "a.b.c=value" in the tree. Keys must exist, except new entries under vars.
@@ -80,9 +80,8 @@ absl::StatusOr<std::unique_ptr<Program>> CompileScenario(
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(file, ":", e.mark.line + 1, ":",
-                                                   e.mark.column + 1, ": YAML syntax error: ",
-                                                   e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(
+        file, ":", e.mark.line + 1, ":", e.mark.column + 1, ": YAML syntax error: ", e.msg));
   }
   if (!root.IsMap()) {
     return absl::InvalidArgumentError(absl::StrCat(file, ": not a scenario (expected a map)"));
@@ -93,8 +92,7 @@ absl::StatusOr<std::unique_ptr<Program>> CompileScenario(
     return compiler.Compile(root);
   } catch (const YAML::Exception& e) {
     // yaml-cpp throws on conversions we did not guard; keep the error, not the crash.
-    return absl::InvalidArgumentError(
-        absl::StrCat(file, ":", e.mark.line + 1, ": ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(file, ":", e.mark.line + 1, ": ", e.msg));
   }
 }
 

@@ -20,17 +20,19 @@ std::string StepText(const Program& p, const Step& s) {
     case StepKind::kSend:
       return absl::StrCat("send ", p.messages[s.message].name);
     case StepKind::kExpect:
-      return absl::StrCat("expect ", p.messages[s.message].name,
-                          s.check.empty() ? "" : absl::StrCat(" (", s.check.size(), " checks)"),
-                          s.capture.empty() ? "" : absl::StrCat(" (captures ", s.capture.size(), ")"));
+      return absl::StrCat(
+          "expect ", p.messages[s.message].name,
+          s.check.empty() ? "" : absl::StrCat(" (", s.check.size(), " checks)"),
+          s.capture.empty() ? "" : absl::StrCat(" (captures ", s.capture.size(), ")"));
     case StepKind::kOnline:
       return "online";
     case StepKind::kPause:
       return "wait";
     case StepKind::kLoop:
-      return absl::StrCat("loop", s.duration.var >= 0
-                                      ? absl::StrCat(" every $", p.vars[s.duration.var])
-                                      : absl::StrCat(" every ", absl::FormatDuration(s.duration.fixed)));
+      return absl::StrCat("loop",
+                          s.duration.var >= 0
+                              ? absl::StrCat(" every $", p.vars[s.duration.var])
+                              : absl::StrCat(" every ", absl::FormatDuration(s.duration.fixed)));
     case StepKind::kEndLoop:
       return "end loop";
     case StepKind::kClose:
@@ -76,7 +78,8 @@ std::string DescribeProgram(const Program& p) {
           ctx.seq = ++seq;
           std::string bytes(m.format.size(), '\0');
           eval.Encode(m, ctx, bytes.data());
-          absl::StrAppendFormat(&out, "\n  message %s (member %u, $seq %u): format '%s', %u bytes\n",
+          absl::StrAppendFormat(&out,
+                                "\n  message %s (member %u, $seq %u): format '%s', %u bytes\n",
                                 m.name, ctx.id, ctx.seq, m.format.spec(), bytes.size());
           std::vector<Value> vals(m.format.value_count());
           m.format.Decode(bytes, vals.data());

@@ -57,8 +57,8 @@ absl::StatusOr<std::unique_ptr<Program>> ScenarioCompiler::Compile(const YAML::N
       return root.ErrorAt(reserved, "reserved for a later version: not supported yet");
     }
   }
-  RETURN_IF_ERROR(root.CheckKeys({"scenario", "seed", "vars", "target", "framing", "identities",
-                                  "messages", "roles"}));
+  RETURN_IF_ERROR(root.CheckKeys(
+      {"scenario", "seed", "vars", "target", "framing", "identities", "messages", "roles"}));
   if (root.Has("scenario")) {
     ASSIGN_OR_RETURN(p_->name, root.Child("scenario").String());
   }
@@ -155,8 +155,8 @@ absl::StatusOr<absl::Duration> ScenarioCompiler::ConstDuration(const YamlRef& d)
   ASSIGN_OR_RETURN(std::string text, Substitute(d, d.Scalar()));
   auto dur = ParseDuration(text, "duration");
   if (!dur.ok()) {
-    return d.Error(absl::StrCat("expected a duration with a unit (500ms, 1s, 2m), got '",
-                                d.Scalar(), "'"));
+    return d.Error(
+        absl::StrCat("expected a duration with a unit (500ms, 1s, 2m), got '", d.Scalar(), "'"));
   }
   return *dur;
 }
@@ -179,15 +179,13 @@ absl::StatusOr<DynDuration> ScenarioCompiler::DynamicDuration(const YamlRef& d, 
       std::string unit = text.substr(braced ? end + 1 : end);
       auto u = ParseDuration(absl::StrCat("1", absl::StripAsciiWhitespace(unit)), "unit");
       if (unit.empty() || !u.ok()) {
-        return d.Error(absl::StrCat("'", text, "': a captured variable needs a unit, e.g. ${",
-                                    name, "}s or ${", name, "}ms"));
+        return d.Error(absl::StrCat("'", text, "': a captured variable needs a unit, e.g. ${", name,
+                                    "}s or ${", name, "}ms"));
       }
       if (!role_captures_[role].count(slot->second)) {
-        return d.Error(absl::StrCat("'$", name, "' is never captured by role '",
-                                    p_->roles.size() > static_cast<size_t>(role)
-                                        ? p_->roles[role].name
-                                        : "?",
-                                    "'"));
+        return d.Error(absl::StrCat(
+            "'$", name, "' is never captured by role '",
+            p_->roles.size() > static_cast<size_t>(role) ? p_->roles[role].name : "?", "'"));
       }
       out.var = static_cast<int16_t>(slot->second);
       out.unit = *u;
@@ -330,8 +328,8 @@ absl::StatusOr<Framing> ScenarioCompiler::CompileOneFraming(const YamlRef& f,
   ASSIGN_OR_RETURN(std::string fmt, l.Child("format").String());
   std::string code = fmt;
   fr.big_endian = true;
-  if (!code.empty() && (code[0] == '!' || code[0] == '>' || code[0] == '<' || code[0] == '=' ||
-                        code[0] == '@')) {
+  if (!code.empty() &&
+      (code[0] == '!' || code[0] == '>' || code[0] == '<' || code[0] == '=' || code[0] == '@')) {
     fr.big_endian = code[0] == '!' || code[0] == '>';
     if (code[0] == '=' || code[0] == '@') fr.big_endian = false;  // x86 is little-endian
     code = code.substr(1);
@@ -345,7 +343,8 @@ absl::StatusOr<Framing> ScenarioCompiler::CompileOneFraming(const YamlRef& f,
   } else if (code == "Q") {
     fr.width = 8;
   } else {
-    return l.ErrorAt("format", absl::StrCat("'", fmt, "': a length field is one of B, H, I, Q "
+    return l.ErrorAt("format", absl::StrCat("'", fmt,
+                                            "': a length field is one of B, H, I, Q "
                                             "with a byte order, e.g. \"!H\""));
   }
   std::string counts = "after";

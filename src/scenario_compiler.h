@@ -63,8 +63,7 @@ class ScenarioCompiler {
   absl::Status CompileExpect(const YamlRef& e, int role, int last_exchange, Step* step);
   absl::StatusOr<std::vector<FieldCheck>> CompileChecks(const YamlRef& m, const Message& msg,
                                                         int role);
-  absl::StatusOr<std::vector<FieldCapture>> CompileCaptures(const YamlRef& m,
-                                                            const Message& msg);
+  absl::StatusOr<std::vector<FieldCapture>> CompileCaptures(const YamlRef& m, const Message& msg);
   absl::StatusOr<int> MessageIndex(const YamlRef& at, const std::string& name, bool to_send,
                                    int role) const;
   int ExchangeIndex(const std::string& name, int role);
@@ -72,14 +71,14 @@ class ScenarioCompiler {
 
   std::string file_;
   std::unique_ptr<Program> p_;
-  absl::flat_hash_map<std::string, YAML::Node> consts_;     // vars
-  absl::flat_hash_map<std::string, int> var_slot_;          // captured variables
+  absl::flat_hash_map<std::string, YAML::Node> consts_;  // vars
+  absl::flat_hash_map<std::string, int> var_slot_;       // captured variables
   absl::flat_hash_map<std::string, int> role_index_;
   absl::flat_hash_map<std::string, int> port_index_;
   absl::flat_hash_map<std::string, int> framing_index_;
   absl::flat_hash_map<std::string, int> identity_index_;
   absl::flat_hash_map<std::string, int> message_index_;
-  std::vector<std::set<int>> message_vars_;  // variable slots each message's values read
+  std::vector<std::set<int>> message_vars_;   // variable slots each message's values read
   std::vector<std::set<int>> role_captures_;  // variable slots each role captures
 };
 

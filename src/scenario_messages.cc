@@ -19,8 +19,8 @@ struct Builtin {
   ValueSource source;
 };
 constexpr Builtin kBuiltins[] = {
-    {"id", ValueSource::kId},         {"index", ValueSource::kIndex},
-    {"seq", ValueSource::kSeq},       {"now_ms", ValueSource::kClockMs},
+    {"id", ValueSource::kId},          {"index", ValueSource::kIndex},
+    {"seq", ValueSource::kSeq},        {"now_ms", ValueSource::kClockMs},
     {"now_us", ValueSource::kClockUs}, {"now_s", ValueSource::kClockS},
 };
 
@@ -239,8 +239,8 @@ absl::StatusOr<ValueExpr> ScenarioCompiler::CompileValue(const YamlRef& v, const
   const FieldInfo info = f.field(index);
   auto need_bytes = [&](const std::string& what) -> absl::Status {
     if (info.is_bytes) return absl::OkStatus();
-    return v.Error(absl::StrCat(what, " is bytes, but value ", index, " has code '", std::string(1, info.code),
-                                "' (bytes go in s, p or c)"));
+    return v.Error(absl::StrCat(what, " is bytes, but value ", index, " has code '",
+                                std::string(1, info.code), "' (bytes go in s, p or c)"));
   };
   auto need_number = [&](const std::string& what) -> absl::Status {
     if (!info.is_bytes) return absl::OkStatus();
@@ -318,8 +318,8 @@ absl::StatusOr<ValueExpr> ScenarioCompiler::CompileValue(const YamlRef& v, const
       auto it = identity_index_.find(name);
       if (it == identity_index_.end()) return n.Error(absl::StrCat("no identity '", name, "'"));
       RETURN_IF_ERROR(need_bytes(absl::StrCat("identity '", name, "'")));
-      RETURN_IF_ERROR(fits(absl::StrCat("identity '", name, "'"),
-                           p_->identities[it->second].max_size));
+      RETURN_IF_ERROR(
+          fits(absl::StrCat("identity '", name, "'"), p_->identities[it->second].max_size));
       ValueExpr e;
       e.source = ValueSource::kIdentity;
       e.index = static_cast<uint16_t>(it->second);
@@ -367,8 +367,8 @@ absl::StatusOr<ValueExpr> ScenarioCompiler::CompileValue(const YamlRef& v, const
   if (restricted) return v.Error("identity values may only be literals, $id and $index");
   if (auto it = identity_index_.find(name); it != identity_index_.end()) {
     RETURN_IF_ERROR(need_bytes(absl::StrCat("identity '", name, "'")));
-    RETURN_IF_ERROR(fits(absl::StrCat("identity '", name, "'"),
-                         p_->identities[it->second].max_size));
+    RETURN_IF_ERROR(
+        fits(absl::StrCat("identity '", name, "'"), p_->identities[it->second].max_size));
     ValueExpr e;
     e.source = ValueSource::kIdentity;
     e.index = static_cast<uint16_t>(it->second);
@@ -382,13 +382,13 @@ absl::StatusOr<ValueExpr> ScenarioCompiler::CompileValue(const YamlRef& v, const
     e.index = static_cast<uint16_t>(it->second);
     return e;
   }
-  std::vector<std::string> known = {"id",     "index",  "seq",  "len",
-                                    "size",   "now_ms", "now_us", "now_s"};
+  std::vector<std::string> known = {"id",   "index",  "seq",    "len",
+                                    "size", "now_ms", "now_us", "now_s"};
   for (const auto& [k, unused] : identity_index_) known.push_back(k);
   for (const std::string& k : p_->vars) known.push_back(k);
   for (const auto& [k, unused] : consts_) known.push_back(k);
-  return v.Error(absl::StrCat("unknown variable '$", name, "' (known: ",
-                              absl::StrJoin(known, ", "), ")"));
+  return v.Error(
+      absl::StrCat("unknown variable '$", name, "' (known: ", absl::StrJoin(known, ", "), ")"));
 }
 
 }  // namespace fleetsim

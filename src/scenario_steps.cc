@@ -55,8 +55,8 @@ absl::StatusOr<int> ScenarioCompiler::MessageIndex(const YamlRef& at, const std:
   if (it == message_index_.end()) {
     std::vector<std::string> names;
     for (const Message& m : p_->messages) names.push_back(m.name);
-    return at.Error(absl::StrCat("no message '", name, "' (messages: ", absl::StrJoin(names, ", "),
-                                 ")"));
+    return at.Error(
+        absl::StrCat("no message '", name, "' (messages: ", absl::StrJoin(names, ", "), ")"));
   }
   const Message& m = p_->messages[it->second];
   if (to_send && m.values.empty()) {
@@ -73,8 +73,8 @@ absl::Status ScenarioCompiler::CheckRoleVars(const YamlRef& at, int role,
                                              const std::set<int>& used) const {
   for (int slot : used) {
     if (!role_captures_[role].count(slot)) {
-      return at.Error(absl::StrCat("uses $", p_->vars[slot], ", which role '",
-                                   p_->roles[role].name, "' never captures"));
+      return at.Error(absl::StrCat("uses $", p_->vars[slot], ", which role '", p_->roles[role].name,
+                                   "' never captures"));
     }
   }
   return absl::OkStatus();
@@ -180,10 +180,12 @@ absl::Status ScenarioCompiler::CompileRoles(const YamlRef& roles) {
     for (size_t i = 0; i < ro.conns.size(); ++i) {
       int req = ro.conns[i].open.requires_conn;
       if (req >= 0 && req != marked) {
-        return conns.Child(ro.conns[i].name).Child("open").ErrorAt(
-            "requires", absl::StrCat("'", ro.conns[req].name,
-                                     "' is not the connection that marks the member online ('",
-                                     ro.conns[marked].name, "')"));
+        return conns.Child(ro.conns[i].name)
+            .Child("open")
+            .ErrorAt("requires",
+                     absl::StrCat("'", ro.conns[req].name,
+                                  "' is not the connection that marks the member online ('",
+                                  ro.conns[marked].name, "')"));
       }
     }
   }
@@ -300,16 +302,19 @@ absl::Status ScenarioCompiler::CompileSteps(const YamlRef& steps, int role, bool
     if (s.IsScalar()) {
       kind = s.Scalar();
       if (kind != "online" && kind != "close") {
-        return s.Error(absl::StrCat("'", kind, "': a bare step is online or close; others are "
+        return s.Error(absl::StrCat("'", kind,
+                                    "': a bare step is online or close; others are "
                                     "maps (send: MSG, expect: MSG, wait: 1s, loop: {...})"));
       }
     } else {
       RETURN_IF_ERROR(s.ExpectMap());
       for (const char* k : {"send", "expect", "online", "wait", "loop", "close"}) {
         if (!s.Has(k)) continue;
-        if (!kind.empty()) return s.Error(absl::StrCat("a step is one of send, expect, wait, "
-                                                       "loop, online, close; this one has both ",
-                                                       kind, " and ", k));
+        if (!kind.empty())
+          return s.Error(
+              absl::StrCat("a step is one of send, expect, wait, "
+                           "loop, online, close; this one has both ",
+                           kind, " and ", k));
         kind = k;
       }
       if (kind.empty()) {
@@ -399,8 +404,8 @@ absl::Status ScenarioCompiler::CompileExpect(const YamlRef& e, int role, int las
   }
   ASSIGN_OR_RETURN(int m, MessageIndex(at, mname, false, role));
   step->message = static_cast<uint16_t>(m);
-  step->exchange = static_cast<uint16_t>(last_exchange >= 0 ? last_exchange
-                                                            : ExchangeIndex(mname, role));
+  step->exchange =
+      static_cast<uint16_t>(last_exchange >= 0 ? last_exchange : ExchangeIndex(mname, role));
   step->duration.fixed = absl::Seconds(10);  // default reply timeout
   if (!e.IsMap()) return absl::OkStatus();
   const Message& msg = p_->messages[m];
@@ -427,8 +432,8 @@ absl::Status ScenarioCompiler::CompileExpect(const YamlRef& e, int role, int las
 }
 
 absl::StatusOr<std::vector<FieldCheck>> ScenarioCompiler::CompileChecks(const YamlRef& m,
-                                                                       const Message& msg,
-                                                                       int role) {
+                                                                        const Message& msg,
+                                                                        int role) {
   RETURN_IF_ERROR(m.ExpectMap());
   std::vector<FieldCheck> out;
   for (auto it = m.node().begin(); it != m.node().end(); ++it) {
@@ -471,8 +476,9 @@ absl::StatusOr<std::vector<FieldCheck>> ScenarioCompiler::CompileChecks(const Ya
           if (fc.operand.source == ValueSource::kId || fc.operand.source == ValueSource::kIndex) {
             break;
           }
-          return operand.Error("a check compares with a literal, $seq, $id, an identity or a "
-                               "captured variable");
+          return operand.Error(
+              "a check compares with a literal, $seq, $id, an identity or a "
+              "captured variable");
       }
     }
     RETURN_IF_ERROR(CheckRoleVars(operand, role, used));
@@ -482,7 +488,7 @@ absl::StatusOr<std::vector<FieldCheck>> ScenarioCompiler::CompileChecks(const Ya
 }
 
 absl::StatusOr<std::vector<FieldCapture>> ScenarioCompiler::CompileCaptures(const YamlRef& m,
-                                                                           const Message& msg) {
+                                                                            const Message& msg) {
   RETURN_IF_ERROR(m.ExpectMap());
   std::vector<FieldCapture> out;
   for (auto it = m.node().begin(); it != m.node().end(); ++it) {

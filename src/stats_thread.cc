@@ -52,8 +52,8 @@ Json Percentiles(const Histogram& h, double unit_ns, bool over = false) {
 
 double PerS(uint64_t n, double s) { return s > 0 ? Round(static_cast<double>(n) / s, 1) : 0; }
 
-const RoleGauge kGauges[] = {RoleGauge::kTarget,  RoleGauge::kPending, RoleGauge::kConnecting,
-                             RoleGauge::kOnline,  RoleGauge::kBackoff, RoleGauge::kStopped,
+const RoleGauge kGauges[] = {RoleGauge::kTarget, RoleGauge::kPending, RoleGauge::kConnecting,
+                             RoleGauge::kOnline, RoleGauge::kBackoff, RoleGauge::kStopped,
                              RoleGauge::kGaveUp};
 const char* GaugeName(RoleGauge g) {
   switch (g) {
@@ -99,8 +99,8 @@ struct Delta {
 
 }  // namespace
 
-StatsThread::StatsThread(const StatsSegment* segment, const Program& program,
-                         const Config& config, Collector* collector)
+StatsThread::StatsThread(const StatsSegment* segment, const Program& program, const Config& config,
+                         Collector* collector)
     : segment_(segment), config_(config), collector_(collector) {
   layout_.exchanges = static_cast<uint32_t>(program.exchanges.size());
   layout_.roles = static_cast<uint32_t>(program.roles.size());
@@ -370,7 +370,8 @@ std::string StatsThread::Summary(const StatsState& total) const {
   for (uint32_t r = 0; r < layout_.roles; ++r) {
     const uint32_t b = layout_.RoleBase(r);
     absl::StrAppendFormat(&s, "role %-10s target %u, online at stop %u, gave up %u\n",
-                          role_names_[r], total.counters[b + static_cast<uint32_t>(RoleGauge::kTarget)],
+                          role_names_[r],
+                          total.counters[b + static_cast<uint32_t>(RoleGauge::kTarget)],
                           total.counters[b + static_cast<uint32_t>(RoleGauge::kOnline)],
                           total.counters[b + static_cast<uint32_t>(RoleGauge::kGaveUp)]);
   }
@@ -379,7 +380,8 @@ std::string StatsThread::Summary(const StatsState& total) const {
                         t.C(Counter::kConnectOk), t.C(Counter::kConnectFailed),
                         t.C(Counter::kReconnects), connect.ValueAtPercentile(50) / 1e6,
                         connect.ValueAtPercentile(99) / 1e6);
-  absl::StrAppendFormat(&s, "messages   sent %u, received %u (%.0f/s); bytes sent %u, received %u\n",
+  absl::StrAppendFormat(&s,
+                        "messages   sent %u, received %u (%.0f/s); bytes sent %u, received %u\n",
                         t.C(Counter::kMsgSent), t.C(Counter::kMsgReceived),
                         secs > 0 ? (t.C(Counter::kMsgSent) + t.C(Counter::kMsgReceived)) / secs : 0,
                         t.C(Counter::kBytesSent), t.C(Counter::kBytesReceived));
@@ -397,7 +399,9 @@ std::string StatsThread::Summary(const StatsState& total) const {
   std::string errs;
   for (uint32_t c = 0; c < static_cast<uint32_t>(ErrorClass::kNumClasses); ++c) {
     uint64_t n = t.Err(static_cast<ErrorClass>(c));
-    if (n) absl::StrAppend(&errs, errs.empty() ? "" : ", ", ErrorClassName(static_cast<ErrorClass>(c)), " ", n);
+    if (n)
+      absl::StrAppend(&errs, errs.empty() ? "" : ", ", ErrorClassName(static_cast<ErrorClass>(c)),
+                      " ", n);
   }
   absl::StrAppend(&s, "errors     ", errs.empty() ? "none" : errs, "\n");
   const Histogram late = t.H(static_cast<uint32_t>(GlobalHistogram::kLateness));

@@ -38,7 +38,8 @@ SysLimits ReadSysLimits(const std::string& proc_root) {
     s.port_low = static_cast<uint32_t>(lo);
     s.port_high = static_cast<uint32_t>(hi);
   }
-  if (ReadNumbers(proc_root + "/sys/net/core/somaxconn", &v)) s.somaxconn = static_cast<uint32_t>(v);
+  if (ReadNumbers(proc_root + "/sys/net/core/somaxconn", &v))
+    s.somaxconn = static_cast<uint32_t>(v);
   if (ReadNumbers(proc_root + "/sys/net/ipv4/tcp_tw_reuse", &v)) s.tw_reuse = static_cast<int>(v);
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   s.cores = n > 0 ? static_cast<uint32_t>(n) : 1;

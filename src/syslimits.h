@@ -15,12 +15,12 @@
 namespace fleetsim {
 
 struct SysLimits {
-  uint64_t nofile = 1024;       // RLIMIT_NOFILE after raising soft to hard
+  uint64_t nofile = 1024;  // RLIMIT_NOFILE after raising soft to hard
   uint64_t nofile_hard = 1024;
-  uint32_t port_low = 32768;    // net.ipv4.ip_local_port_range
+  uint32_t port_low = 32768;  // net.ipv4.ip_local_port_range
   uint32_t port_high = 60999;
   uint32_t somaxconn = 4096;
-  int tw_reuse = -1;            // -1: unknown
+  int tw_reuse = -1;  // -1: unknown
   uint32_t cores = 1;
   uint32_t ports() const { return port_high >= port_low ? port_high - port_low + 1 : 0; }
   std::string ToString() const;

@@ -188,8 +188,8 @@ void Worker::OnRampTick() {
       const double rate = phases[run.phase].rate / opts_.num_workers;
       if (rate > 0) {
         double due = rate * static_cast<double>(now - run.phase_start_ns) / 1e9;
-        allowed = std::min<uint64_t>(allowed, run.started_at_phase_start +
-                                                  static_cast<uint64_t>(due) + 1);
+        allowed = std::min<uint64_t>(allowed,
+                                     run.started_at_phase_start + static_cast<uint64_t>(due) + 1);
       }
     }
     uint32_t budget = kMaxStartsPerTick;
@@ -275,8 +275,8 @@ void Worker::MaybeFinishMember(uint32_t d) {
 void Worker::BeginDrain(absl::Duration grace) {
   if (draining_) return;
   draining_ = true;
-  LOG(INFO) << "worker " << opts_.index << ": draining " << open_members_
-            << " members, grace " << absl::FormatDuration(grace);
+  LOG(INFO) << "worker " << opts_.index << ": draining " << open_members_ << " members, grace "
+            << absl::FormatDuration(grace);
   ev_timer_stop(loop_, &ramp_);
   ev_timer_set(&drain_timer_, absl::ToDoubleSeconds(grace), 0);
   ev_timer_start(loop_, &drain_timer_);
@@ -358,8 +358,8 @@ int Worker::Run() {
   ev_timer_init(&ramp_, RampCb, 0, kRampTickS);
   ev_timer_init(&publish_, PublishCb, 0, absl::ToDoubleSeconds(opts_.publish_interval));
   ev_timer_init(&drain_timer_, DrainCb, 0, 0);
-  absl::Status timers = timers_.Start(
-      loop_, static_cast<uint32_t>(devs_.size() * keys_per_dev_), TimerCb, this);
+  absl::Status timers =
+      timers_.Start(loop_, static_cast<uint32_t>(devs_.size() * keys_per_dev_), TimerCb, this);
   if (!timers.ok()) {
     LOG(ERROR) << "worker " << opts_.index << ": " << timers.message();
     return 1;
@@ -391,8 +391,8 @@ void Worker::ControlCb(struct ev_loop* loop, ev_io*, int) {
 }
 void Worker::DrainCb(struct ev_loop* loop, ev_timer*, int) {
   Worker* w = static_cast<Worker*>(ev_userdata(loop));
-  LOG(WARNING) << "worker " << w->opts_.index << ": grace period over, closing "
-               << w->open_members_ << " members that had not finished";
+  LOG(WARNING) << "worker " << w->opts_.index << ": grace period over, closing " << w->open_members_
+               << " members that had not finished";
   for (uint32_t d = 0; d < w->devs_.size(); ++d) {
     for (int ci = 0; ci < kMaxConnsPerDevice; ++ci) {
       if (w->devs_[d].conn[ci] != kNoConn) {

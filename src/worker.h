@@ -27,16 +27,16 @@
 #include "src/device.h"
 #include "src/histogram.h"
 #include "src/message_eval.h"
+#include "src/precise_timers.h"
 #include "src/program.h"
 #include "src/stats_segment.h"
-#include "src/precise_timers.h"
 
 namespace fleetsim {
 
 struct WorkerOptions {
-  uint32_t index = 0;          // this worker's number, also its stats slot
+  uint32_t index = 0;  // this worker's number, also its stats slot
   uint32_t num_workers = 1;
-  int control_fd = -1;         // the worker's end of the channel to the master
+  int control_fd = -1;  // the worker's end of the channel to the master
   absl::Duration publish_interval = absl::Milliseconds(200);
   // Tests and benchmarks: record no histograms (to measure what they cost).
   bool histograms = true;
@@ -56,10 +56,10 @@ class Worker {
   int Run();
 
  private:
-  struct RoleRun {        // the ramp of one role in this worker
-    uint32_t first = 0;   // its members: devs_[first, first + owned)
+  struct RoleRun {       // the ramp of one role in this worker
+    uint32_t first = 0;  // its members: devs_[first, first + owned)
     uint32_t owned = 0;
-    uint32_t started = 0;  // members started so far (in member order)
+    uint32_t started = 0;       // members started so far (in member order)
     uint32_t active_limit = 0;  // members that should run (count lowered by reload: fewer)
     size_t phase = 0;
     int64_t phase_start_ns = 0;
@@ -127,7 +127,9 @@ class Worker {
   void NextPeriod(uint32_t d, uint8_t ci, int64_t nominal);
   void ScheduleSlot(uint32_t d, uint8_t ci, SlotState s, int64_t due_ns);
   void UpdateInterest(Conn* c);
-  const ConnSpec& Spec(const Conn* c) const { return prog_->roles[devs_[c->device].role].conns[c->ci]; }
+  const ConnSpec& Spec(const Conn* c) const {
+    return prog_->roles[devs_[c->device].role].conns[c->ci];
+  }
 
   static void IoCb(struct ev_loop* loop, ev_io* w, int revents);
   static void TimerCb(void* worker, uint32_t key, int64_t due);
@@ -144,7 +146,7 @@ class Worker {
   struct ev_loop* loop_ = nullptr;
   ev_timer ramp_, publish_, drain_timer_;
   ev_io control_;
-  ev_io sigterm_;     // a signalfd: ev_signal works only on the default loop
+  ev_io sigterm_;  // a signalfd: ev_signal works only on the default loop
   int signal_fd_ = -1;
 
   uint32_t keys_per_dev_ = 1;
@@ -158,8 +160,8 @@ class Worker {
   std::vector<sockaddr_in> dests_;  // [host * ports + port]
   std::vector<uint64_t> counters_;
   std::vector<Histogram> hists_;
-  std::unique_ptr<char[]> rx_;      // receive scratch shared by every connection
-  std::unique_ptr<char[]> tx_;      // encode scratch (the largest message)
+  std::unique_ptr<char[]> rx_;  // receive scratch shared by every connection
+  std::unique_ptr<char[]> tx_;  // encode scratch (the largest message)
   size_t tx_cap_ = 0;
   bool draining_ = false;
   bool drained_ = false;

@@ -39,7 +39,7 @@ YamlRef YamlRef::At(size_t i) const {
 absl::Status YamlRef::Error(absl::string_view msg) const {
   int l = line();
   // A defined node without a mark was set by --set, not read from the file.
-  std::string where = l > 0                 ? absl::StrCat(*file_, ":", l)
+  std::string where = l > 0               ? absl::StrCat(*file_, ":", l)
                       : node_.IsDefined() ? absl::StrCat(*file_, " (--set)")
                                           : *file_;
   return absl::InvalidArgumentError(
@@ -63,8 +63,8 @@ absl::Status YamlRef::CheckKeys(std::initializer_list<absl::string_view> allowed
     for (absl::string_view a : allowed) ok = ok || a == key;
     if (!ok) {
       YamlRef at(file_, it->first, path_.empty() ? key : absl::StrCat(path_, ".", key));
-      return at.Error(absl::StrCat("unknown key '", key, "' (allowed: ",
-                                   absl::StrJoin(allowed, ", "), ")"));
+      return at.Error(
+          absl::StrCat("unknown key '", key, "' (allowed: ", absl::StrJoin(allowed, ", "), ")"));
     }
   }
   return absl::OkStatus();
@@ -98,8 +98,7 @@ bool ParseYamlUint(absl::string_view t, uint64_t* out) {
   errno = 0;
   char* end = nullptr;
   unsigned long long v = strtoull(s.c_str(), &end, base);
-  if (errno != 0 || end == s.c_str() || *end != '\0' || s[0] == '-' || s[0] == '+' ||
-      s[0] == ' ') {
+  if (errno != 0 || end == s.c_str() || *end != '\0' || s[0] == '-' || s[0] == '+' || s[0] == ' ') {
     return false;
   }
   *out = v;
@@ -169,8 +168,8 @@ absl::StatusOr<absl::Duration> YamlRef::Duration() const {
   if (!IsScalar()) return Error(node_.IsDefined() ? "expected a duration" : "missing");
   auto d = ParseDuration(Scalar(), "duration");
   if (!d.ok()) {
-    return Error(absl::StrCat("expected a duration with a unit (500ms, 1s, 2m), got '",
-                              Scalar(), "'"));
+    return Error(
+        absl::StrCat("expected a duration with a unit (500ms, 1s, 2m), got '", Scalar(), "'"));
   }
   return *d;
 }

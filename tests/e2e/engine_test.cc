@@ -96,11 +96,11 @@ TEST(EngineTest, BeaconProtocolEveryExchangeCountedOnBothSides) {
   TempDir dir;
   const int port = FreePorts(1)[0];
   const std::string counters = dir.File("beacon.json"), ready = dir.File("ready");
-  Subprocess server = Subprocess::Start(
-      {"/usr/bin/python3", SrcDir() + "/tests/servers/beacon_server.py",
-       absl::StrCat("--port=", port), "--ping_ms=300", "--counters=" + counters,
-       "--ready=" + ready},
-      dir.File("server.log"));
+  Subprocess server =
+      Subprocess::Start({"/usr/bin/python3", SrcDir() + "/tests/servers/beacon_server.py",
+                         absl::StrCat("--port=", port), "--ping_ms=300", "--counters=" + counters,
+                         "--ready=" + ready},
+                        dir.File("server.log"));
   ASSERT_TRUE(WaitUntil([&] { return !ReadFile(ready).empty(); }, absl::Seconds(10)))
       << server.Log();
   auto run = FleetsimRun::Start({"--scenario=" + SrcDir() + "/conf/scenarios/beacon.yaml",
@@ -155,8 +155,7 @@ TEST(EngineTest, BadScenariosAreRefusedWithFileLineAndField) {
        "unknown variable '$usr_session'"},
       {"unknown port", edit("port: report", "port: reprot"), "no port named 'reprot'"},
       {"unknown message", edit("- send: heartbeat", "- send: hartbeat"), "no message 'hartbeat'"},
-      {"frame cannot be built", edit("$mac, $sn, $firmware]", "$mac, $sn, 70000]"),
-       "70000"},
+      {"frame cannot be built", edit("$mac, $sn, $firmware]", "$mac, $sn, 70000]"), "70000"},
   };
   TempDir dir;
   int n = 0;
@@ -172,7 +171,8 @@ TEST(EngineTest, BadScenariosAreRefusedWithFileLineAndField) {
       ASSERT_TRUE(st.has_value()) << c.name;
       EXPECT_EQ(ExitCode(*st), 1) << c.name << (check ? " --check" : "");
       EXPECT_NE(p.Log().find(c.want), std::string::npos)
-          << c.name << ": '" << c.want << "' not in:\n" << p.Log();
+          << c.name << ": '" << c.want << "' not in:\n"
+          << p.Log();
     }
   }
 }

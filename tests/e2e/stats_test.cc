@@ -64,8 +64,8 @@ TEST(StatsTest, FixedServerDelayIsWhatTheLatencyShows) {
 // The target stalls every response for 1 s in the middle of a paced run.
 TEST(StatsTest, AServerStallShowsInTheCorrectedLatency) {
   // A 20 ms delay holds the responses of requests that arrived just before the stall too.
-  auto target = StartTarget({"--heartbeat_s=1", "--delay_ms=20", "--stall_at_s=4",
-                             "--stall_for_s=1"});
+  auto target =
+      StartTarget({"--heartbeat_s=1", "--delay_ms=20", "--stall_at_s=4", "--stall_for_s=1"});
   ASSERT_NE(target, nullptr);
   std::vector<std::string> args = RdpArgs(*target, 300, 50, "9s");
   // Queries are paced faster than the stall is long. A slow ramp spreads every member's
@@ -126,15 +126,16 @@ TEST(StatsTest, DroppedAndGarbledResponsesAreCountedAsErrors) {
   const Json fin = run->FinalLine();
   ASSERT_TRUE(fin.is_object()) << run->Log();
   const Json t = target->Counters();
-  const int64_t dropped = t["faults"].value("dropped", 0), garbage = t["faults"].value("garbage", 0);
+  const int64_t dropped = t["faults"].value("dropped", 0),
+                garbage = t["faults"].value("garbage", 0);
   ASSERT_GT(dropped, 20);
   ASSERT_GT(garbage, 20);
   const Json e = fin["totals"]["errors"];
   // A dropped answer times out. Garbage is cut as a frame with an impossible length
   // (malformed), or read as a frame that fails its checks, or leaves a partial frame that
   // never completes (timeout): one error each, whichever it is.
-  const int64_t missing = e.value("timeout", 0) + e.value("malformed", 0) +
-                          e.value("check_failed", 0);
+  const int64_t missing =
+      e.value("timeout", 0) + e.value("malformed", 0) + e.value("check_failed", 0);
   EXPECT_EQ(missing, dropped + garbage) << e;
   EXPECT_EQ(fin["totals"]["responses"].value("missed", 0), dropped + garbage);
   EXPECT_EQ(e.value("reset", 0) + e.value("refused", 0) + e.value("closed_by_peer", 0), 0) << e;
@@ -143,9 +144,13 @@ TEST(StatsTest, DroppedAndGarbledResponsesAreCountedAsErrors) {
   EXPECT_NEAR(rate, static_cast<double>(dropped + garbage) / expected, 1e-6);
   EXPECT_NEAR(rate, 0.02, 0.006);
   // Each kind of command: what fleetsim counted as an error is what the target faulted.
-  for (const auto& [step, cmd] : std::vector<std::pair<const char*, const char*>>{
-           {"login", "LOGIN"}, {"heartbeat", "HEARTBEAT"}, {"query", "QUERY"},
-           {"user_login", "USER_LOGIN"}, {"logout", "LOGOUT"}, {"report", "REPORT"}}) {
+  for (const auto& [step, cmd] :
+       std::vector<std::pair<const char*, const char*>>{{"login", "LOGIN"},
+                                                        {"heartbeat", "HEARTBEAT"},
+                                                        {"query", "QUERY"},
+                                                        {"user_login", "USER_LOGIN"},
+                                                        {"logout", "LOGOUT"},
+                                                        {"report", "REPORT"}}) {
     EXPECT_EQ(Step(fin, step, "errors"), Cmd(t, cmd, "faulted")) << step;
     EXPECT_EQ(Step(fin, step, "sent"), Cmd(t, cmd, "received")) << step;
   }

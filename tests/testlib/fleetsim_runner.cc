@@ -24,8 +24,8 @@ std::unique_ptr<FleetsimRun> FleetsimRun::Start(const std::vector<std::string>& 
   for (const std::string& a : args) interval = interval || absl::StartsWith(a, "--stats_interval");
   if (!interval) argv.push_back("--stats_interval=1s");
   argv.insert(argv.end(), args.begin(), args.end());
-  r->proc_ = std::make_unique<Subprocess>(
-      Subprocess::Start(argv, r->dir_.File("fleetsim.log"), env));
+  r->proc_ =
+      std::make_unique<Subprocess>(Subprocess::Start(argv, r->dir_.File("fleetsim.log"), env));
   return r;
 }
 

@@ -21,7 +21,15 @@ Framing Rdp() {  // "!HBBIH": body_len at offset 8 counts what follows it
 }
 
 std::string RdpFrame(uint16_t body_len, char fill = 'x') {
-  std::string f = {'\x46', '\x53', 1, 2, 0, 0, 0, 7, static_cast<char>(body_len >> 8),
+  std::string f = {'\x46',
+                   '\x53',
+                   1,
+                   2,
+                   0,
+                   0,
+                   0,
+                   7,
+                   static_cast<char>(body_len >> 8),
                    static_cast<char>(body_len & 0xff)};
   f.append(body_len, fill);
   return f;

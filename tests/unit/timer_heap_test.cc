@@ -28,7 +28,7 @@ TEST(TimerHeapTest, MoveAndCancel) {
   h.Set(0, 100);
   h.Set(1, 200);
   h.Set(2, 300);
-  h.Set(2, 50);  // moved earlier
+  h.Set(2, 50);   // moved earlier
   h.Set(0, 400);  // moved later
   h.Cancel(1);
   h.Cancel(1);  // a second cancel is a no-op

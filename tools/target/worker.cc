@@ -28,8 +28,8 @@ namespace {
 constexpr size_t kReadSize = 64 * 1024;
 constexpr int kMaxReadsPerWakeup = 4;  // then yield to other connections
 constexpr int kMaxAcceptsPerWakeup = 256;
-constexpr size_t kHighWater = 256;       // queued items that pause reading...
-constexpr size_t kLowWater = 64;         // ...until the queue drains below this
+constexpr size_t kHighWater = 256;           // queued items that pause reading...
+constexpr size_t kLowWater = 64;             // ...until the queue drains below this
 constexpr int64_t kFragmentGapNs = 1000000;  // between pieces, so they arrive separately
 constexpr int kMaxIov = 64;
 constexpr double kAcceptPauseS = 0.1;  // after EMFILE and friends
@@ -82,8 +82,8 @@ Worker::Worker(const TargetConfig& config, int index, int64_t conns_cap, int64_t
   for (auto& l : listeners_) ev_io_init(&l, OnAcceptCb, -1, EV_READ);
   ev_timer_init(&accept_resume_, OnAcceptResumeCb, kAcceptPauseS, 0);
   ev_timer_init(&expiry_timer_, OnExpiryCb, 0, 0);
-  absl::Status timers = out_timers_.Start(loop_, static_cast<uint32_t>(table_size_), OnOutTimerCb,
-                                          this);
+  absl::Status timers =
+      out_timers_.Start(loop_, static_cast<uint32_t>(table_size_), OnOutTimerCb, this);
   CHECK(timers.ok()) << timers;
   counters_->pid.store(getpid(), std::memory_order_relaxed);
 }
