@@ -70,6 +70,8 @@ const char* CounterName(Counter c) {
       return "members_stopped";
     case Counter::kWorkerRespawns:
       return "worker_respawns";
+    case Counter::kMembersLost:
+      return "members_lost";
     case Counter::kErrorsBase:
     case Counter::kNumCounters:
       break;

@@ -48,6 +48,7 @@ enum class Counter : uint32_t {
   kMembersStarted,
   kMembersStopped,
   kWorkerRespawns,  // filled in by the master, not by workers
+  kMembersLost,     // started members a worker that died had not stopped (by the master)
   kErrorsBase,      // ErrorClass counters follow: kErrorsBase + class
   kNumCounters = kErrorsBase + static_cast<uint32_t>(ErrorClass::kNumClasses),
 };

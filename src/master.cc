@@ -2,23 +2,31 @@
 
 #include "src/master.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "src/counters.h"
+#include "src/mono_clock.h"
 #include "src/scenario.h"
 #include "src/status_macros.h"
 #include "src/worker.h"
 #include "src/worker_channel.h"
+#include "src/worker_process.h"
 
 namespace fleetsim {
 
 namespace {
+
+// A worker that dies within this long of starting is "dying quickly"; in a row, backed off.
+constexpr int64_t kQuickDeathNs = 10'000'000'000;
 
 std::string DescribeStatus(int status) {
   if (WIFEXITED(status)) return absl::StrCat("exited with code ", WEXITSTATUS(status));
@@ -40,7 +48,8 @@ Master::~Master() {
 }
 
 absl::Status Master::Prepare() {
-  ASSIGN_OR_RETURN(program_, LoadScenario(config_.scenario, config_.overrides));
+  ASSIGN_OR_RETURN(scenario_text_, ReadScenarioFile(config_.scenario));
+  ASSIGN_OR_RETURN(program_, CompileScenario(scenario_text_, config_.scenario, config_.overrides));
   limits_ = ReadSysLimits();
   LOG(INFO) << "host: " << limits_.ToString();
   ASSIGN_OR_RETURN(plan_, MakePlan(*program_, limits_, config_.workers));
@@ -119,18 +128,11 @@ int Master::Run() {
     }
     return 1;
   }
-  for (size_t i = 0; i < workers_.size(); ++i) {
-    WorkerProc& w = workers_[i];
-    ev_child_init(&w.child, ChildCb, w.pid, 0);
-    w.child.data = reinterpret_cast<void*>(i);
-    ev_child_start(loop_, &w.child);
-    ev_io_init(&w.io, ControlCb, w.channel, EV_READ);
-    w.io.data = reinterpret_cast<void*>(i);
-    ev_io_start(loop_, &w.io);
-  }
+  for (size_t i = 0; i < workers_.size(); ++i) Watch(i);
   // Threads only now: every fork is behind us (a fork with threads running could copy a
   // lock held by one of them into a child that can never release it).
   stats_ = std::make_unique<StatsThread>(segment_.get(), *program_, config_);
+  stats_->SetWorkersRunning(static_cast<uint32_t>(alive_));
   stats_->Start();
   if (config_.duration != absl::InfiniteDuration()) {
     ev_timer_init(&duration_timer_, DurationCb, absl::ToDoubleSeconds(config_.duration), 0);
@@ -140,8 +142,87 @@ int Master::Run() {
   ev_run(loop_, 0);
   stats_->Stop();
   sd_notify(0, "STOPPING=1");
-  LOG(INFO) << "fleetsim stopped" << (killed_ ? " (some workers had to be killed)" : "");
-  return killed_ ? 2 : 0;
+  LOG(INFO) << "fleetsim stopped"
+            << (killed_    ? " (some workers had to be killed)"
+                : unclean_ ? " (some workers failed while stopping)"
+                           : "");
+  return killed_ || unclean_ ? 2 : 0;
+}
+
+void Master::Watch(size_t i) {
+  WorkerProc& w = workers_[i];
+  w.master = this;
+  w.index = i;
+  w.started_ns = MonoNanos();
+  ev_child_init(&w.child, ChildCb, w.pid, 0);
+  w.child.data = reinterpret_cast<void*>(i);
+  ev_child_start(loop_, &w.child);
+  ev_io_init(&w.io, ControlCb, w.channel, EV_READ);
+  w.io.data = reinterpret_cast<void*>(i);
+  ev_io_start(loop_, &w.io);
+  ev_timer_init(&w.respawn, RespawnCb, 0, 0);
+  w.respawn.data = reinterpret_cast<void*>(i);
+}
+
+WorkerSetup Master::Setup(size_t i) const {
+  WorkerSetup s;
+  s.generation = 1;
+  s.index = static_cast<uint32_t>(i);
+  s.num_workers = static_cast<uint32_t>(workers_.size());
+  s.scenario_file = config_.scenario;
+  s.scenario_text = scenario_text_;
+  s.overrides = config_.overrides;
+  s.publish_interval = config_.publish_interval;
+  s.histograms = config_.histograms;
+  return s;
+}
+
+void Master::Respawn(size_t i) {
+  WorkerProc& w = workers_[i];
+  int fds[2];
+  absl::Status s = MakeChannel(fds);
+  if (!s.ok()) {
+    LOG(ERROR) << "worker " << i << " cannot be respawned: " << s.message();
+    return;
+  }
+  // Everything the child needs is prepared before fork: between fork and exec a process
+  // with threads may only make async-signal-safe calls.
+  const std::vector<std::string> args = {"/proc/self/exe", absl::StrCat("--worker_index=", i),
+                                         absl::StrCat("--worker_fd=", kWorkerChannelFd),
+                                         absl::StrCat("--stats_fd=", kWorkerStatsFd),
+                                         absl::StrCat("--v=", config_.verbosity)};
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const int seg_fd = segment_->fd();
+  pid_t pid = fork();
+  if (pid < 0) {
+    LOG(ERROR) << "worker " << i << " cannot be respawned: fork: " << strerror(errno);
+    close(fds[0]);
+    close(fds[1]);
+    return;
+  }
+  if (pid == 0) {
+    // Move both fds out of the way first, so neither dup2 below overwrites the other.
+    int chan = fcntl(fds[1], F_DUPFD, 100);
+    int seg = fcntl(seg_fd, F_DUPFD, 100);
+    if (chan < 0 || seg < 0 || dup2(chan, kWorkerChannelFd) < 0 || dup2(seg, kWorkerStatsFd) < 0) {
+      _exit(126);
+    }
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  w.pid = pid;
+  w.channel = fds[0];
+  w.ready = false;
+  ++alive_;
+  Watch(i);
+  ControlMsg setup{ControlKind::kSetup, 0, 1};
+  SendControl(w.channel, setup, Setup(i).Encode());
+  stats_->SetWorkersRunning(static_cast<uint32_t>(alive_));
+  LOG(INFO) << "worker " << i << " respawned as pid " << pid
+            << "; its members reconnect (its log lines go to stderr)";
 }
 
 void Master::OnSignal(int sig) {
@@ -163,6 +244,7 @@ void Master::OnSignal(int sig) {
 void Master::BeginStop(const char* why) {
   if (stopping_) return;
   stopping_ = true;
+  for (WorkerProc& w : workers_) ev_timer_stop(loop_, &w.respawn);
   LOG(INFO) << why << ": stopping; members finish their exchange and closing steps within "
             << absl::FormatDuration(config_.grace);
   sd_notify(0, "STOPPING=1");
@@ -185,15 +267,36 @@ void Master::OnChildExit(size_t i, int status) {
   --alive_;
   ev_child_stop(loop_, &w.child);
   ev_io_stop(loop_, &w.io);
+  if (w.channel >= 0) close(w.channel);
+  w.channel = -1;
+  stats_->SetWorkersRunning(static_cast<uint32_t>(alive_));
   const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (stopping_ && clean) {
-    VLOG(1) << "worker " << i << " (pid " << pid << ") exited";
-  } else {
-    LOG(ERROR) << "worker " << i << " (pid " << pid << ") " << DescribeStatus(status)
-               << (stopping_ ? " while stopping" : "; its members are lost from the fleet");
-    if (!stopping_ && alive_ == 0) BeginStop("all workers gone");
+  if (stopping_) {
+    if (clean) {
+      VLOG(1) << "worker " << i << " (pid " << pid << ") exited";
+    } else {
+      LOG(ERROR) << "worker " << i << " (pid " << pid << ") " << DescribeStatus(status)
+                 << " while stopping";
+      unclean_ = true;
+    }
+    MaybeFinish();
+    return;
   }
-  MaybeFinish();
+  // Keep what it counted, count what it held as lost, and start a replacement. One that
+  // keeps dying right after starting is retried less and less often, never in a tight loop.
+  stats_->RetireSlot(static_cast<uint32_t>(i));
+  stats_->AddMasterCount(Counter::kWorkerRespawns, 1);
+  const bool quick = MonoNanos() - w.started_ns < kQuickDeathNs;
+  w.quick_deaths = quick ? w.quick_deaths + 1 : 0;
+  const double delay = w.quick_deaths <= 1 ? 0 : std::min(60.0, std::pow(2.0, w.quick_deaths - 2));
+  LOG(ERROR) << "worker " << i << " (pid " << pid << ") " << DescribeStatus(status)
+             << "; its members are lost until it is respawned"
+             << (delay > 0 ? absl::StrCat(" in ", delay, " s (it died ", w.quick_deaths,
+                                          " times in a row within ", kQuickDeathNs / 1000000000,
+                                          " s of starting)")
+                           : " now");
+  ev_timer_set(&w.respawn, delay, 0);
+  ev_timer_start(loop_, &w.respawn);
 }
 
 void Master::OnControl(size_t i) {
@@ -223,9 +326,15 @@ void Master::OnControl(size_t i) {
       case ControlKind::kAck:
       case ControlKind::kDrain:
       case ControlKind::kReload:
+      case ControlKind::kSetup:
         break;
     }
   }
+}
+
+void Master::RespawnCb(struct ev_loop* loop, ev_timer* w, int) {
+  Master* m = static_cast<Master*>(ev_userdata(loop));
+  if (!m->stopping_) m->Respawn(reinterpret_cast<size_t>(w->data));
 }
 
 void Master::MaybeFinish() {

@@ -21,6 +21,7 @@
 #include "src/stats_segment.h"
 #include "src/stats_thread.h"
 #include "src/syslimits.h"
+#include "src/worker_setup.h"
 
 namespace fleetsim {
 
@@ -32,7 +33,8 @@ class Master {
   Master& operator=(const Master&) = delete;
 
   // Runs until the fleet has stopped. Returns the process exit code: 0 after a graceful
-  // stop, 1 if the configuration or plan was refused, 2 if workers had to be killed.
+  // stop, 1 if the configuration or plan was refused, 2 if workers had to be killed or
+  // failed while stopping.
   int Run();
 
  private:
@@ -41,12 +43,22 @@ class Master {
     int channel = -1;  // the master's end
     bool ready = false;
     bool drained = false;
+    int64_t started_ns = 0;
+    int quick_deaths = 0;  // deaths in a row within kQuickDeath of starting
     ev_io io;
     ev_child child;
+    ev_timer respawn;  // a backed-off respawn
+    Master* master = nullptr;
+    size_t index = 0;
   };
 
   absl::Status Prepare();
   absl::Status ForkWorkers();
+  // Starts watching worker i's process and channel.
+  void Watch(size_t i);
+  // Re-executes worker i (fork + exec: the master has threads now) and sends it its setup.
+  void Respawn(size_t i);
+  WorkerSetup Setup(size_t i) const;
   void OnSignal(int sig);
   void OnChildExit(size_t w, int status);
   void OnControl(size_t w);
@@ -58,11 +70,13 @@ class Master {
   static void ControlCb(struct ev_loop* loop, ev_io* w, int revents);
   static void DurationCb(struct ev_loop* loop, ev_timer* w, int revents);
   static void KillCb(struct ev_loop* loop, ev_timer* w, int revents);
+  static void RespawnCb(struct ev_loop* loop, ev_timer* w, int revents);
 
   Config config_;
   SysLimits limits_;
   Plan plan_;
   std::unique_ptr<Program> program_;
+  std::string scenario_text_;  // what program_ was compiled from (sent to re-executed workers)
   std::unique_ptr<StatsSegment> segment_;
   std::unique_ptr<StatsThread> stats_;
   std::vector<WorkerProc> workers_;
@@ -71,6 +85,7 @@ class Master {
   ev_timer duration_timer_, kill_timer_;
   bool stopping_ = false;
   bool killed_ = false;
+  bool unclean_ = false;  // a worker exited with an error while stopping
   size_t ready_ = 0;
   size_t alive_ = 0;
 };

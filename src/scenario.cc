@@ -96,15 +96,20 @@ absl::StatusOr<std::unique_ptr<Program>> CompileScenario(
   }
 }
 
-absl::StatusOr<std::unique_ptr<Program>> LoadScenario(const std::string& path,
-                                                      const std::vector<std::string>& overrides) {
+absl::StatusOr<std::string> ReadScenarioFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(absl::StrCat(path, ": cannot read scenario: ", strerror(errno)));
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return CompileScenario(ss.str(), path, overrides);
+  return ss.str();
+}
+
+absl::StatusOr<std::unique_ptr<Program>> LoadScenario(const std::string& path,
+                                                      const std::vector<std::string>& overrides) {
+  ASSIGN_OR_RETURN(std::string text, ReadScenarioFile(path));
+  return CompileScenario(text, path, overrides);
 }
 
 }  // namespace fleetsim

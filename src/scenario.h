@@ -20,6 +20,9 @@ namespace fleetsim {
 // Returns an error naming the item that has no '='.
 absl::StatusOr<std::vector<std::string>> SplitOverrides(const std::vector<std::string>& sets);
 
+// The text of a scenario file, or NotFound naming it.
+absl::StatusOr<std::string> ReadScenarioFile(const std::string& path);
+
 // Reads and compiles `path` with `overrides` ("key=value" items, see SplitOverrides).
 absl::StatusOr<std::unique_ptr<Program>> LoadScenario(const std::string& path,
                                                       const std::vector<std::string>& overrides);

@@ -99,7 +99,7 @@ struct Delta {
 
 }  // namespace
 
-StatsThread::StatsThread(const StatsSegment* segment, const Program& program, const Config& config,
+StatsThread::StatsThread(StatsSegment* segment, const Program& program, const Config& config,
                          Collector* collector)
     : segment_(segment), config_(config), collector_(collector) {
   layout_.exchanges = static_cast<uint32_t>(program.exchanges.size());
@@ -151,6 +151,30 @@ void StatsThread::Stop() {
 void StatsThread::AddMasterCount(Counter c, uint64_t n) {
   absl::MutexLock l(&mu_);
   master_counts_[static_cast<uint32_t>(c)] += n;
+}
+
+void StatsThread::RetireSlot(uint32_t slot) {
+  absl::MutexLock l(&mu_);
+  StatsState last;
+  last.Resize(layout_);
+  // A dead writer cannot be mid-publish for long: if its last publish was torn, the
+  // previous good snapshot stands in for it.
+  if (!segment_->Snapshot(slot, last.counters.data(), last.hists.data())) last = slots_[slot];
+  const uint64_t started = last.counters[static_cast<uint32_t>(Counter::kMembersStarted)];
+  const uint64_t stopped = last.counters[static_cast<uint32_t>(Counter::kMembersStopped)];
+  master_counts_[static_cast<uint32_t>(Counter::kMembersLost)] +=
+      started > stopped ? started - stopped : 0;
+  for (size_t i = 0; i < last.counters.size(); ++i) {
+    if (!layout_.IsGauge(static_cast<uint32_t>(i))) retired_.counters[i] += last.counters[i];
+  }
+  for (size_t h = 0; h < last.hists.size(); ++h) retired_.hists[h].Merge(last.hists[h]);
+  segment_->ResetSlot(slot);
+  slots_[slot].Resize(layout_);
+}
+
+void StatsThread::SetWorkersRunning(uint32_t n) {
+  absl::MutexLock l(&mu_);
+  workers_running_ = n;
 }
 
 void StatsThread::Run() {
@@ -217,6 +241,7 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
   j["elapsed_s"] = Round(static_cast<double>(MonoNanos() - start_ns_) / 1e9, 3);
   j["interval_s"] = Round(interval_s, 3);
   j["final"] = final;
+  j["workers"] = {{"planned", segment_->num_slots()}, {"running", workers_running_}};
 
   auto gauges = [&](int role) {
     Json g;
@@ -331,6 +356,7 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
                   {"stopped", total.C(Counter::kMembersStopped)},
                   {"gave_up", total.C(Counter::kGaveUp)}};
   t["periodic_skipped"] = total.C(Counter::kPeriodicSkipped);
+  t["members"]["lost"] = total.C(Counter::kMembersLost);
   t["worker_respawns"] = total.C(Counter::kWorkerRespawns);
   j["totals"] = t;
   return j;

@@ -43,7 +43,7 @@ struct StatsState {
 class StatsThread {
  public:
   // REQUIRES: `segment` outlives this object. Copies what it needs from `program`.
-  StatsThread(const StatsSegment* segment, const Program& program, const Config& config,
+  StatsThread(StatsSegment* segment, const Program& program, const Config& config,
               Collector* collector = nullptr);
   ~StatsThread();
   StatsThread(const StatsThread&) = delete;
@@ -55,6 +55,13 @@ class StatsThread {
 
   // Counted by the master, reported with the workers' counters.
   void AddMasterCount(Counter c, uint64_t n) ABSL_LOCKS_EXCLUDED(mu_);
+  // A worker died: keeps what its slot counted (its last consistent publish) in the totals,
+  // counts the members it had running as lost, and resets the slot for its replacement,
+  // all at once with respect to the lines, so totals never go backwards.
+  // REQUIRES: the slot's worker is dead (reaped).
+  void RetireSlot(uint32_t slot) ABSL_LOCKS_EXCLUDED(mu_);
+  // Workers running now (reported in every line as "workers").
+  void SetWorkersRunning(uint32_t n) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   void Run();
@@ -62,11 +69,11 @@ class StatsThread {
   void SnapshotAll(StatsState* total) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Emit(bool final) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   nlohmann::ordered_json Line(const StatsState& now, const StatsState& prev, double interval_s,
-                              bool final) const;
+                              bool final) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string HumanLine(const StatsState& now, const StatsState& prev, double interval_s) const;
   std::string Summary(const StatsState& total) const;
 
-  const StatsSegment* segment_;
+  StatsSegment* segment_;
   const Config config_;
   CounterLayout layout_;
   std::vector<std::string> exchange_names_;
@@ -81,6 +88,7 @@ class StatsThread {
   StatsState retired_ ABSL_GUARDED_BY(mu_);  // what dead workers counted before they died
   StatsState prev_ ABSL_GUARDED_BY(mu_);     // the merged state at the previous line
   std::vector<uint64_t> master_counts_ ABSL_GUARDED_BY(mu_);
+  uint32_t workers_running_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t start_ns_ = 0;
   int64_t prev_ns_ ABSL_GUARDED_BY(mu_) = 0;
   FILE* file_ = nullptr;

@@ -89,6 +89,7 @@ Worker::Worker(const Program* program, const WorkerOptions& opts, StatsSegment* 
 }
 
 Worker::~Worker() {
+  timers_.Stop();  // its watchers belong to the loop: stop them before the loop goes
   if (loop_ != nullptr) ev_loop_destroy(loop_);
   if (signal_fd_ >= 0) close(signal_fd_);
 }
@@ -317,6 +318,7 @@ void Worker::OnControl() {
         BeginDrain(absl::Milliseconds(msg.arg));
         break;
       case ControlKind::kReload:
+      case ControlKind::kSetup:
       case ControlKind::kReady:
       case ControlKind::kDrained:
       case ControlKind::kAck:

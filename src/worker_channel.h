@@ -17,7 +17,8 @@ namespace fleetsim {
 enum class ControlKind : uint32_t {
   // master -> worker
   kDrain = 1,   // stop ramping, run the members' closing steps; arg = grace in ms
-  kReload = 2,  // a new configuration: payload = scenario text, arg = generation
+  kReload = 2,  // a new configuration: payload = WorkerSetup, arg = generation
+  kSetup = 3,   // the configuration a re-executed worker starts with: payload = WorkerSetup
   // worker -> master
   kReady = 10,    // the loop runs; arg = members owned
   kDrained = 11,  // every member stopped and the last stats are published; exiting
