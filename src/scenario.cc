@@ -74,8 +74,10 @@ absl::StatusOr<std::vector<std::string>> SplitOverrides(const std::vector<std::s
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<Program>> CompileScenario(
-    const std::string& text, const std::string& file, const std::vector<std::string>& overrides) {
+absl::StatusOr<std::unique_ptr<Program>> CompileScenario(const std::string& text,
+                                                         const std::string& file,
+                                                         const std::vector<std::string>& overrides,
+                                                         const Program* previous) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -89,6 +91,7 @@ absl::StatusOr<std::unique_ptr<Program>> CompileScenario(
   for (const std::string& item : overrides) RETURN_IF_ERROR(ApplyOverride(root, item));
   try {
     ScenarioCompiler compiler(file);
+    if (previous != nullptr) compiler.KeepIndicesOf(*previous);
     return compiler.Compile(root);
   } catch (const YAML::Exception& e) {
     // yaml-cpp throws on conversions we did not guard; keep the error, not the crash.

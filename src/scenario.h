@@ -27,10 +27,14 @@ absl::StatusOr<std::string> ReadScenarioFile(const std::string& path);
 absl::StatusOr<std::unique_ptr<Program>> LoadScenario(const std::string& path,
                                                       const std::vector<std::string>& overrides);
 
-// The same from text in memory; `file` is the name errors carry.
+// The same from text in memory; `file` is the name errors carry. With `previous` (the program
+// running now, on reload), exchanges and captured variables keep the indices they have there
+// (new ones come after; removed ones keep their place, unused), so counters and captured
+// values of live connections stay where they are.
 absl::StatusOr<std::unique_ptr<Program>> CompileScenario(const std::string& text,
                                                          const std::string& file,
-                                                         const std::vector<std::string>& overrides);
+                                                         const std::vector<std::string>& overrides,
+                                                         const Program* previous = nullptr);
 
 }  // namespace fleetsim
 

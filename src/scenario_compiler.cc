@@ -47,9 +47,18 @@ absl::StatusOr<in_addr> ResolveHost(const YamlRef& at, const std::string& host) 
 
 }  // namespace
 
+void ScenarioCompiler::KeepIndicesOf(const Program& previous) {
+  kept_exchanges_ = previous.exchanges;
+  for (Exchange& x : kept_exchanges_) x.paced = false;  // recomputed from the new steps
+  kept_vars_ = previous.vars;
+}
+
 absl::StatusOr<std::unique_ptr<Program>> ScenarioCompiler::Compile(const YAML::Node& root_node) {
   p_ = std::make_unique<Program>();
   p_->file = file_;
+  p_->exchanges = kept_exchanges_;
+  p_->vars = kept_vars_;
+  for (size_t i = 0; i < kept_vars_.size(); ++i) var_slot_[kept_vars_[i]] = static_cast<int>(i);
   YamlRef root(&file_, root_node, "");
   if (!root_node.IsMap()) return root.Error("a scenario file is a map of sections");
   for (absl::string_view reserved : {"types", "events", "impair", "generators", "ledger"}) {

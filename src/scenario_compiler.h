@@ -27,6 +27,8 @@ class ScenarioCompiler {
   ScenarioCompiler(const ScenarioCompiler&) = delete;
   ScenarioCompiler& operator=(const ScenarioCompiler&) = delete;
 
+  // Exchanges and variables of `previous` keep their indices (see CompileScenario).
+  void KeepIndicesOf(const Program& previous);
   absl::StatusOr<std::unique_ptr<Program>> Compile(const YAML::Node& root);
 
  private:
@@ -80,6 +82,8 @@ class ScenarioCompiler {
   absl::flat_hash_map<std::string, int> message_index_;
   std::vector<std::set<int>> message_vars_;   // variable slots each message's values read
   std::vector<std::set<int>> role_captures_;  // variable slots each role captures
+  std::vector<Exchange> kept_exchanges_;     // from KeepIndicesOf
+  std::vector<std::string> kept_vars_;
 };
 
 }  // namespace fleetsim
