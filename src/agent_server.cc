@@ -60,7 +60,7 @@ bool Respond(MHD_Connection* c, unsigned int code, const std::string& body,
 }
 
 absl::StatusOr<UniqueFd> Listen(const std::string& listen, std::string* bound) {
-  absl::StatusOr<SockAddr> addr = ParseNumericHostPort(listen);
+  absl::StatusOr<SockAddr> addr = ParseNumericHostPort(listen, /*allow_port_zero=*/true);
   if (!addr.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--listen: ", addr.status().message()));
   }
@@ -131,13 +131,19 @@ absl::StatusOr<std::unique_ptr<AgentServer>> AgentServer::Start(AgentConfig conf
   // The pool holds the request line, headers and the response headers; a request that
   // does not fit is answered 431/414 by libmicrohttpd. Bodies are refused (413) anyway.
   const size_t pool = s->config_.max_request_bytes + 4096;
+  // clang-format off
   s->daemon_ = MHD_start_daemon(
       MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, nullptr, nullptr,
-      &AgentServerCallbacks::Access, s.get(), MHD_OPTION_LISTEN_SOCKET, fd->get(),
+      &AgentServerCallbacks::Access, s.get(),
+      // The logger must come first, or libmicrohttpd prints early messages itself.
+      MHD_OPTION_EXTERNAL_LOGGER, &AgentServerCallbacks::Log, nullptr,
+      MHD_OPTION_LISTEN_SOCKET, fd->get(),
       MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned int>(s->config_.max_clients),
-      MHD_OPTION_CONNECTION_TIMEOUT, timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
-      MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_EXTERNAL_LOGGER, &AgentServerCallbacks::Log,
-      nullptr, MHD_OPTION_END);
+      MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+      MHD_OPTION_STRICT_FOR_CLIENT, 1,
+      MHD_OPTION_END);
+  // clang-format on
   if (s->daemon_ == nullptr) {
     return absl::InternalError("libmicrohttpd failed to start (see the log above)");
   }
@@ -224,7 +230,9 @@ std::string AgentServer::RenderMetrics() {
 
 std::string AgentServer::RenderSample() {
   std::lock_guard<std::mutex> lock(mu_);
-  return SampleToJson(sampler_.Sample(), &inventory_).dump();
+  // A process name or hostname need not be UTF-8: replace bad bytes rather than throw.
+  return SampleToJson(sampler_.Sample(), &inventory_)
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace fleetsim

@@ -87,11 +87,13 @@ json DiskJson(const HostFigures& f) {
   j["w_s"] = R(t.w_s);
   PutOptR(j, "await_ms", t.await_ms);
   PutOptR(j, "util_pct", t.util_pct);
-  j["counted"] = t.devices;
+  json counted = json::array();
+  for (const std::string& d : t.devices) counted.push_back(Utf8Safe(d));
+  j["counted"] = counted;
   json devices = json::object();
   for (const std::string& name : f.disks_in_use) {
     auto it = f.disk->devices.find(name);
-    if (it != f.disk->devices.end()) devices[name] = DiskDeviceJson(it->second);
+    if (it != f.disk->devices.end()) devices[Utf8Safe(name)] = DiskDeviceJson(it->second);
   }
   j["devices"] = devices;
   return j;
@@ -107,11 +109,13 @@ json NetRatesJson(const NetRates& r) {
 json NetJson(const HostFigures& f) {
   if (!f.net.has_value()) return json::object();
   json j = NetRatesJson(f.net->total);
-  j["counted"] = f.net->counted;
+  json counted = json::array();
+  for (const std::string& n : f.net->counted) counted.push_back(Utf8Safe(n));
+  j["counted"] = counted;
   json ifs = json::object();
   for (const std::string& name : f.nics_in_use) {
     auto it = f.net->interfaces.find(name);
-    if (it != f.net->interfaces.end()) ifs[name] = NetRatesJson(it->second);
+    if (it != f.net->interfaces.end()) ifs[Utf8Safe(name)] = NetRatesJson(it->second);
   }
   j["interfaces"] = ifs;
   return j;
@@ -137,6 +141,39 @@ json TcpJson(const TcpFigures& t) {
 
 }  // namespace
 
+std::string Utf8Safe(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = s[i];
+    const int len = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xe  ? 3
+                    : (c >> 3) == 0x1e ? 4
+                                       : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
+    // Overlong forms, surrogates and > U+10FFFF are invalid too.
+    if (ok && len == 2) ok = c >= 0xc2;
+    if (ok && len == 3) {
+      const unsigned char c1 = s[i + 1];
+      ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);
+    }
+    if (ok && len == 4) {
+      const unsigned char c1 = s[i + 1];
+      ok = c <= 0xf4 && !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
+    }
+    if (!ok) {
+      out += '?';
+      ++i;
+      continue;
+    }
+    out.append(s.data() + i, len);
+    i += len;
+  }
+  return out;
+}
+
 json HostFiguresJson(const HostFigures& f) {
   json j = json::object();
   PutOptR(j, "interval_s", f.interval_s);
@@ -157,14 +194,14 @@ json HostFiguresJson(const HostFigures& f) {
     if (f.process.has_value()) {
       const ProcessFigures& pf = *f.process;
       p["pid"] = pf.pid;
-      p["name"] = pf.name;
+      p["name"] = Utf8Safe(pf.name);
       p["state"] = std::string(1, pf.state);
       PutOptR(p, "cpu_pct", pf.cpu_pct);
       p["rss_bytes"] = pf.rss_bytes;
       PutOpt(p, "fds", pf.fds);
       p["threads"] = pf.threads;
     } else {
-      p["error"] = f.process_error;
+      p["error"] = Utf8Safe(f.process_error);
     }
     j["process"] = p;
   }

@@ -13,7 +13,8 @@
 
 namespace fleetsim {
 
-absl::Status SplitHostPort(absl::string_view text, std::string* host, int* port) {
+absl::Status SplitHostPort(absl::string_view text, std::string* host, int* port,
+                           bool allow_port_zero) {
   size_t colon;
   if (!text.empty() && text.front() == '[') {
     const size_t close = text.find(']');
@@ -32,7 +33,8 @@ absl::Status SplitHostPort(absl::string_view text, std::string* host, int* port)
       return absl::InvalidArgumentError(absl::StrCat("'", text, "': bracket IPv6: [addr]:port"));
     }
   }
-  if (!absl::SimpleAtoi(text.substr(colon + 1), port) || *port <= 0 || *port > 65535) {
+  if (!absl::SimpleAtoi(text.substr(colon + 1), port) || *port < (allow_port_zero ? 0 : 1) ||
+      *port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("'", text, "': bad port"));
   }
   if (host->empty()) {
@@ -41,10 +43,10 @@ absl::Status SplitHostPort(absl::string_view text, std::string* host, int* port)
   return absl::OkStatus();
 }
 
-absl::StatusOr<SockAddr> ParseNumericHostPort(absl::string_view text) {
+absl::StatusOr<SockAddr> ParseNumericHostPort(absl::string_view text, bool allow_port_zero) {
   std::string host;
   int port;
-  if (absl::Status s = SplitHostPort(text, &host, &port); !s.ok()) return s;
+  if (absl::Status s = SplitHostPort(text, &host, &port, allow_port_zero); !s.ok()) return s;
   SockAddr a;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&a.ss);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.ss);

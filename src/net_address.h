@@ -22,11 +22,13 @@ struct SockAddr {
   int family() const { return ss.ss_family; }
 };
 
-// Splits "host:port" / "[v6]:port". Returns InvalidArgument on a missing or bad port.
-absl::Status SplitHostPort(absl::string_view text, std::string* host, int* port);
+// Splits "host:port" / "[v6]:port". Returns InvalidArgument on a missing or bad port;
+// port 0 ("any free port") only when `allow_port_zero` (a listener, not a peer).
+absl::Status SplitHostPort(absl::string_view text, std::string* host, int* port,
+                           bool allow_port_zero = false);
 
 // A numeric address only ("127.0.0.1:9310", "[::1]:9310", "0.0.0.0:9310"); no DNS.
-absl::StatusOr<SockAddr> ParseNumericHostPort(absl::string_view text);
+absl::StatusOr<SockAddr> ParseNumericHostPort(absl::string_view text, bool allow_port_zero = false);
 
 // Numeric, else resolved with getaddrinfo (may block on DNS: call before load starts).
 // Prefers IPv4 when a name has both.

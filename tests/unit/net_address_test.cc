@@ -21,6 +21,7 @@ TEST(NetAddressTest, SplitHostPort) {
   EXPECT_EQ(host, "server.example");
   EXPECT_FALSE(SplitHostPort("127.0.0.1", &host, &port).ok());
   EXPECT_FALSE(SplitHostPort("127.0.0.1:0", &host, &port).ok());
+  EXPECT_TRUE(SplitHostPort("127.0.0.1:0", &host, &port, /*allow_port_zero=*/true).ok());
   EXPECT_FALSE(SplitHostPort("127.0.0.1:65536", &host, &port).ok());
   EXPECT_FALSE(SplitHostPort(":80", &host, &port).ok());
   EXPECT_FALSE(SplitHostPort("::1:80", &host, &port).ok());  // unbracketed v6
