@@ -103,6 +103,18 @@ std::string InventoryLine(const json& inv) {
       absl::StrJoin(nics, ", "));
 }
 
+// Derives figures for `cur` against *base and advances the base, except when `cur` is
+// less than `min` after it on the same clock: then gauges only, and the base stays.
+HostFigures Advance(std::optional<HostSample>* base, HostSample cur, absl::Duration min) {
+  if (base->has_value()) {
+    const int64_t dt = cur.mono_ns - (*base)->mono_ns;
+    if (dt >= 0 && dt < absl::ToInt64Nanoseconds(min)) return DeriveHostFigures(nullptr, cur);
+  }
+  HostFigures f = DeriveHostFigures(base->has_value() ? &**base : nullptr, cur);
+  *base = std::move(cur);
+  return f;
+}
+
 }  // namespace
 
 namespace {
@@ -173,8 +185,7 @@ void Collector::Poll() {
     const absl::Time now = absl::Now();
 
     std::lock_guard<std::mutex> lock(mu_);
-    local_figures_ = DeriveHostFigures(local_last_ ? &*local_last_ : nullptr, local);
-    local_last_ = std::move(local);
+    local_figures_ = Advance(&local_last_, std::move(local), options_.min_rate_interval);
     for (size_t k = 0; k < which.size(); ++k) {
       Agent& a = agents_[which[k]];
       Fetched& f = fetched[k];
@@ -189,13 +200,12 @@ void Collector::Poll() {
       }
       if (a.stale && a.last_ok.has_value())
         LOG(INFO) << "collector: agent " << a.name << " is back";
-      a.figures = DeriveHostFigures(a.last ? &*a.last : nullptr, *f.sample);
       if (const std::optional<ProcessSample>& p = f.sample->process; p.has_value()) {
         const std::pair<int64_t, uint64_t> id{p->pid, p->starttime};
         if (a.process_identity.has_value() && *a.process_identity != id) ++a.restarts;
         a.process_identity = id;
       }
-      a.last = std::move(f.sample);
+      a.figures = Advance(&a.last, std::move(*f.sample), options_.min_rate_interval);
       if (!f.inventory.is_null()) a.inventory = std::move(f.inventory);
       a.stale = false;
       a.error.clear();

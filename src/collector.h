@@ -40,6 +40,10 @@ struct CollectorOptions {
   double bottleneck_busy_pct = 90;            // generator CPU busy % that flags "bottleneck"
   SysRoots local_roots;                       // the generator's own /proc and /sys
   size_t max_response_bytes = 16 << 20;       // a /sample larger than this is refused
+  // Rates need at least this much agent time since the base sample: over shorter spans
+  // USER_HZ quantisation (one tick = 10 ms) dominates. A sample that comes sooner gives
+  // gauges only and keeps the base, so the next rates span the longer interval.
+  absl::Duration min_rate_interval = absl::Milliseconds(200);
 };
 
 class Collector {
@@ -56,7 +60,8 @@ class Collector {
   static absl::StatusOr<std::vector<std::string>> ParseAgentList(absl::string_view csv);
 
   // Polls every agent concurrently (bounded by the timeout in total) and samples the
-  // local host. Never throws. Rates appear from the second successful poll of an agent.
+  // local host. Never throws. Rates appear from the second successful poll of an agent
+  // at least min_rate_interval after the first.
   void Poll();
 
   // {"host:port": {...}} for every agent, in --agents order of insertion. A live agent:

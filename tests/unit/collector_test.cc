@@ -162,6 +162,35 @@ TEST(CollectorTest, RatesFromTwoPollsThroughTheWire) {
   EXPECT_TRUE(absl::StrContains(line, "| gen cpu ")) << line;
 }
 
+TEST(CollectorTest, NoRatesOverIntervalsShorterThanTheMinimum) {
+  FakeAgent agent;
+  Collector c({agent.name()}, absl::Seconds(2));  // min_rate_interval 200 ms
+  agent.Respond(200, EdgeBody("t0", 1));
+  c.Poll();
+  // 100 ms of agent time later: gauges only, and t0 stays the base.
+  HostSampler sampler(testing::FixtureRoots("proc_edge/t1"), WatchSpec{0, "srv"}, 0);
+  HostSample soon = sampler.Sample();
+  soon.mono_ns = 1'100'000'000;
+  agent.Respond(200, SampleToJson(soon, nullptr).dump());
+  c.Poll();
+  json j = c.ServersJson()[agent.name()];
+  EXPECT_FALSE(j.contains("interval_s"));
+  EXPECT_FALSE(j["cpu"].contains("busy_pct"));
+  EXPECT_EQ(j["tcp"]["inuse"], 1025);
+  // At 5 s the rates span the 4 s since t0, as if the early sample had not come.
+  agent.Respond(200, EdgeBody("t1", 5));
+  c.Poll();
+  j = c.ServersJson()[agent.name()];
+  EXPECT_EQ(j["interval_s"], 4.0);
+  EXPECT_EQ(j["cpu"]["busy_pct"], 75.0);
+  // An agent host that rebooted (its clock went back) becomes the new base at once.
+  agent.Respond(200, EdgeBody("t0", 2));
+  c.Poll();
+  agent.Respond(200, EdgeBody("t1", 6));
+  c.Poll();
+  EXPECT_EQ(c.ServersJson()[agent.name()]["interval_s"], 4.0);
+}
+
 TEST(CollectorTest, CountsRestartsByStartTime) {
   FakeAgent agent;
   Collector c({agent.name()}, absl::Seconds(2));
@@ -249,6 +278,7 @@ TEST(CollectorTest, GeneratorIsSampledLocallyAndFlagsItsOwnSaturation) {
   CollectorOptions o = Options({}, absl::Seconds(1));
   o.local_roots = SysRoots{dir.File("proc"), dir.File("sys")};
   o.bottleneck_busy_pct = 90;
+  o.min_rate_interval = absl::ZeroDuration();  // the polls below are microseconds apart
   Collector c(o);
   stat(0, 0);
   c.Poll();
