@@ -16,6 +16,7 @@
 #include "glog/logging.h"
 #include "src/http_get.h"
 #include "src/sample_wire.h"
+#include "src/utf8.h"
 
 namespace fleetsim {
 namespace {

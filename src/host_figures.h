@@ -17,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
 #include "src/cpu_rates.h"
 #include "src/disk_rates.h"
@@ -109,10 +108,6 @@ struct HostFigures {
   std::optional<ProcessFigures> process;
   std::string process_error;
 };
-
-// `s` with each invalid UTF-8 byte replaced by '?': names from /proc (a process may call
-// itself anything) must not make a JSON dump() throw.
-std::string Utf8Safe(absl::string_view s);
 
 // `prev` may be null (first sample): gauges only.
 HostFigures DeriveHostFigures(const HostSample* prev, const HostSample& cur);

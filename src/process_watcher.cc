@@ -11,6 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "src/mono_clock.h"
 #include "src/proc_file.h"
 #include "src/proc_pid.h"
 
@@ -32,11 +33,12 @@ bool ProcessNameMatches(absl::string_view comm, absl::string_view cmdline, absl:
 }
 
 ProcessWatcher::ProcessWatcher(std::string proc_root, WatchSpec spec, int64_t page_size,
-                               int64_t self_pid)
+                               int64_t self_pid, absl::Duration rescan_after_miss)
     : proc_root_(std::move(proc_root)),
       spec_(std::move(spec)),
       page_size_(page_size),
-      self_pid_(self_pid) {
+      self_pid_(self_pid),
+      rescan_after_miss_(rescan_after_miss) {
   struct statfs fs;
   on_procfs_ = ::statfs(proc_root_.c_str(), &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
 }
@@ -60,10 +62,17 @@ std::optional<ProcessSample> ProcessWatcher::Sample(std::string* why) {
       if (ProcessNameMatches(s->comm, cmdline.ok() ? *cmdline : "", spec_.name)) return s;
     }
   }
+  const std::string missing = absl::StrCat("no process named '", spec_.name, "'");
+  const int64_t now = MonoNanos();
+  if (cached_pid_ == 0 && now < next_scan_ns_) {
+    *why = missing;
+    return std::nullopt;
+  }
   std::optional<int64_t> pid = FindByName();
   cached_pid_ = pid.value_or(0);
   if (!pid.has_value()) {
-    *why = absl::StrCat("no process named '", spec_.name, "'");
+    next_scan_ns_ = now + absl::ToInt64Nanoseconds(rescan_after_miss_);
+    *why = missing;
     return std::nullopt;
   }
   std::optional<ProcessSample> s = SamplePid(*pid);

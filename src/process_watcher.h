@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace fleetsim {
 
@@ -45,15 +46,18 @@ bool ProcessNameMatches(absl::string_view comm, absl::string_view cmdline, absl:
 class ProcessWatcher {
  public:
   // `proc_root` is the procfs mount ("/proc" or a fixture tree). `self_pid` is never
-  // chosen by name (pass getpid() in the agent, 0 in tests).
-  ProcessWatcher(std::string proc_root, WatchSpec spec, int64_t page_size, int64_t self_pid);
+  // chosen by name (pass getpid() in the agent, 0 in tests). After a by-name lookup
+  // finds nothing, the next full scan of proc_root waits `rescan_after_miss`: a scan reads
+  // every process's stat (and cmdline), which on a busy host costs more than a scrape.
+  ProcessWatcher(std::string proc_root, WatchSpec spec, int64_t page_size, int64_t self_pid,
+                 absl::Duration rescan_after_miss = absl::Seconds(2));
 
   const WatchSpec& spec() const { return spec_; }
 
   // Samples the watched process. Watching by name, a vanished or reused pid triggers a
-  // rescan of proc_root, which picks the oldest matching process (lowest starttime, then
-  // pid: the parent of a pre-forked server). Returns nullopt, with the reason in *why,
-  // when nothing matches or the pid is gone.
+  // rescan of proc_root (throttled after a miss, see above), which picks the oldest
+  // matching process (lowest starttime, then pid: the parent of a pre-forked server).
+  // Returns nullopt, with the reason in *why, when nothing matches or the pid is gone.
   std::optional<ProcessSample> Sample(std::string* why);
 
  private:
@@ -64,8 +68,10 @@ class ProcessWatcher {
   const WatchSpec spec_;
   const int64_t page_size_;
   const int64_t self_pid_;
-  bool on_procfs_ = false;  // st_size of /proc/PID/fd counts fds only on real procfs
-  int64_t cached_pid_ = 0;  // by-name: the pid found last time
+  const absl::Duration rescan_after_miss_;
+  bool on_procfs_ = false;    // st_size of /proc/PID/fd counts fds only on real procfs
+  int64_t cached_pid_ = 0;    // by-name: the pid found last time
+  int64_t next_scan_ns_ = 0;  // by-name, after a miss: no full scan before this (MonoNanos)
 };
 
 }  // namespace fleetsim

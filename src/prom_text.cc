@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "glog/logging.h"
+#include "src/utf8.h"
 
 namespace fleetsim {
 namespace {
@@ -110,7 +111,9 @@ void PromText::AddLine(absl::string_view name, const PromLabels& labels, const s
     line += '{';
     for (size_t i = 0; i < labels.size(); ++i) {
       if (i > 0) line += ',';
-      absl::StrAppend(&line, labels[i].first, "=\"", Escape(labels[i].second, true), "\"");
+      // Label values must be UTF-8; an interface or process name need not be.
+      absl::StrAppend(&line, labels[i].first, "=\"", Escape(Utf8Safe(labels[i].second), true),
+                      "\"");
     }
     line += '}';
   }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "src/utf8.h"
 
 namespace fleetsim {
 namespace {
@@ -245,23 +246,23 @@ absl::Status Decode(const json& j, HostSample* s, json* inventory) {
 json InventoryToJson(const Inventory& inv) {
   json disks = json::array();
   for (const DiskInfo& d : inv.disks) {
-    json dj{{"name", d.name}, {"size_bytes", d.size_bytes}, {"virtual", d.is_virtual}};
+    json dj{{"name", Utf8Safe(d.name)}, {"size_bytes", d.size_bytes}, {"virtual", d.is_virtual}};
     if (d.rotational.has_value()) dj["rotational"] = *d.rotational;
     disks.push_back(std::move(dj));
   }
   json nics = json::array();
   for (const NicInfo& n : inv.nics) {
-    json nj{{"name", n.name},
-            {"operstate", n.operstate},
-            {"address", n.address},
+    json nj{{"name", Utf8Safe(n.name)},
+            {"operstate", Utf8Safe(n.operstate)},
+            {"address", Utf8Safe(n.address)},
             {"virtual", n.is_virtual}};
     if (n.speed_mbps.has_value()) nj["speed_mbps"] = *n.speed_mbps;
     if (n.mtu.has_value()) nj["mtu"] = *n.mtu;
     nics.push_back(std::move(nj));
   }
-  return json{{"hostname", inv.hostname},
-              {"kernel", inv.kernel_release},
-              {"cpu_model", inv.cpu_model},
+  return json{{"hostname", Utf8Safe(inv.hostname)},
+              {"kernel", Utf8Safe(inv.kernel_release)},
+              {"cpu_model", Utf8Safe(inv.cpu_model)},
               {"logical_cpus", inv.logical_cpus},
               {"sockets", inv.sockets},
               {"cores", inv.cores},

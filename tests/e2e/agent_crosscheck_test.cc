@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <regex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"

@@ -2,17 +2,35 @@
 
 #include "tests/testlib/prom_check.h"
 
+#include <cctype>
 #include <cstdlib>
-#include <regex>
 #include <set>
 #include <sstream>
 
 namespace fleetsim::testing {
 namespace {
 
-const std::regex kName("[a-zA-Z_:][a-zA-Z0-9_:]*");
-const std::regex kLabel("[a-zA-Z_][a-zA-Z0-9_]*");
-const std::regex kCamel("[a-z][A-Z]");
+// [a-zA-Z_:][a-zA-Z0-9_:]* for metric names (colon allowed), without ':' for labels.
+bool ValidName(const std::string& s, bool colon) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && !(colon && c == ':')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// promtool's camelCase lint: a lowercase letter followed by an uppercase one.
+bool CamelCase(const std::string& s) {
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    if (std::islower(static_cast<unsigned char>(s[i])) &&
+        std::isupper(static_cast<unsigned char>(s[i + 1]))) {
+      return true;
+    }
+  }
+  return false;
+}
 
 bool ParseValue(const std::string& v, double* out) {
   if (v == "NaN" || v == "+Inf" || v == "-Inf") return true;
@@ -50,11 +68,11 @@ bool SplitSample(const std::string& line, std::string* name, std::vector<std::st
         return false;
       }
       std::string lname = line.substr(i, eq - i);
-      if (!std::regex_match(lname, kLabel)) {
+      if (!ValidName(lname, false)) {
         *err = "bad label name '" + lname + "'";
         return false;
       }
-      if (std::regex_search(lname, kCamel)) {
+      if (CamelCase(lname)) {
         *err = "camelCase label name '" + lname + "'";
         return false;
       }
@@ -119,7 +137,7 @@ std::vector<std::string> PromFormatProblems(const std::string& text) {
       std::string hash, kind, name;
       ls >> hash >> kind >> name;
       if (kind != "HELP" && kind != "TYPE") continue;  // a comment
-      if (!std::regex_match(name, kName)) p.push_back(at + "bad metric name '" + name + "'");
+      if (!ValidName(name, true)) p.push_back(at + "bad metric name '" + name + "'");
       if (name != current) {
         if (finished.count(name) > 0) p.push_back(at + "family '" + name + "' seen twice");
         if (!current.empty()) finished.insert(current);
@@ -146,7 +164,7 @@ std::vector<std::string> PromFormatProblems(const std::string& text) {
         if (type != "counter" && total) {
           p.push_back(name + " non-counter metrics should not have \"_total\" suffix");
         }
-        if (std::regex_search(name, kCamel)) p.push_back(name + " camelCase metric name");
+        if (CamelCase(name)) p.push_back(name + " camelCase metric name");
         if (HasAbbreviatedUnit(name)) p.push_back(name + " abbreviated unit in name");
         if (help_of.count(name) == 0) p.push_back(name + " TYPE without a HELP before it");
       }
@@ -158,7 +176,7 @@ std::vector<std::string> PromFormatProblems(const std::string& text) {
       p.push_back(at + err + ": " + line);
       continue;
     }
-    if (!std::regex_match(name, kName)) p.push_back(at + "bad metric name '" + name + "'");
+    if (!ValidName(name, true)) p.push_back(at + "bad metric name '" + name + "'");
     if (name != current) p.push_back(at + name + " sample outside its family (" + current + ")");
     if (type_of.count(name) == 0) p.push_back(at + name + " has no TYPE");
     std::set<std::string> uniq(labels.begin(), labels.end());

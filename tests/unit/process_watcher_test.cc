@@ -79,7 +79,7 @@ TEST(ProcessWatcherTest, FollowsARestartByName) {
                            std::to_string(starttime) + " 1000 10 0\n");
   };
   write_proc(4243, 6000);
-  ProcessWatcher w(dir.path(), WatchSpec{0, "srv"}, 4096, 0);
+  ProcessWatcher w(dir.path(), WatchSpec{0, "srv"}, 4096, 0, absl::ZeroDuration());
   std::string why;
   std::optional<ProcessSample> s = w.Sample(&why);
   ASSERT_TRUE(s.has_value()) << why;
@@ -97,6 +97,21 @@ TEST(ProcessWatcherTest, FollowsARestartByName) {
                      "5000 (other) S 1 1 1 0 -1 0 0 0 0 0 7 3 0 0 20 0 2 0 9500 1000 10 0\n");
   EXPECT_FALSE(w.Sample(&why).has_value());
   EXPECT_EQ(why, "no process named 'srv'");
+}
+
+TEST(ProcessWatcherTest, ScansAreThrottledAfterAMiss) {
+  testing::TempDir dir;
+  ProcessWatcher w(dir.path(), WatchSpec{0, "srv"}, 4096, 0, absl::Hours(1));
+  std::string why;
+  EXPECT_FALSE(w.Sample(&why).has_value());
+  // It starts now, but the watcher will not scan again for an hour.
+  std::filesystem::create_directories(dir.File("77/fd"));
+  testing::WriteFile(dir.File("77/stat"),
+                     "77 (srv) S 1 1 1 0 -1 0 0 0 0 0 7 3 0 0 20 0 2 0 100 1000 10 0\n");
+  EXPECT_FALSE(w.Sample(&why).has_value());
+  EXPECT_EQ(why, "no process named 'srv'");
+  ProcessWatcher eager(dir.path(), WatchSpec{0, "srv"}, 4096, 0, absl::ZeroDuration());
+  EXPECT_TRUE(eager.Sample(&why).has_value());
 }
 
 TEST(ProcessWatcherTest, LiveSelfUsesTheFdFastPath) {

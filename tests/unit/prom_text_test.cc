@@ -57,6 +57,13 @@ TEST(PromTextTest, RendersFamiliesTogetherWithEscapes) {
   EXPECT_TRUE(testing::PromFormatProblems(text).empty());
 }
 
+TEST(PromTextTest, LabelValuesAreMadeUtf8) {
+  PromText m;
+  m.Family("x", PromType::kGauge, "X.");
+  m.Add("x", {{"device", "eth\xff" "0"}}, 1.0);
+  EXPECT_EQ(m.Render(), "# HELP x X.\n# TYPE x gauge\nx{device=\"eth?0\"} 1\n");
+}
+
 TEST(PromCheckTest, CatchesWhatPromtoolWould) {
   using testing::PromFormatProblems;
   EXPECT_FALSE(PromFormatProblems("# HELP x_total a\n# TYPE x_total gauge\nx_total 1\n").empty());
