@@ -10,10 +10,10 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "src/sample_wire.h"
@@ -51,13 +51,13 @@ class FakeAgent {
   }
   const std::string& name() const { return name_; }
   void Respond(int status, std::string body) {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     status_ = status;
     body_ = std::move(body);
     silent_ = false;
   }
   void Silent() {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     silent_ = true;
   }
 
@@ -73,7 +73,7 @@ class FakeAgent {
         if (n <= 0) break;
         req.append(buf, n);
       }
-      absl::MutexLock l(&mu_);
+      std::lock_guard<std::mutex> l(mu_);
       if (silent_) {
         held_.push_back(c);
         continue;
@@ -89,10 +89,11 @@ class FakeAgent {
   std::string name_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
-  absl::Mutex mu_;
-  int status_ ABSL_GUARDED_BY(mu_) = 200;
-  std::string body_ ABSL_GUARDED_BY(mu_);
-  bool silent_ ABSL_GUARDED_BY(mu_) = false;
+  // std::mutex, not absl::Mutex: Debian's libabsl is not built for TSan.
+  std::mutex mu_;
+  int status_ = 200;
+  std::string body_;
+  bool silent_ = false;
   std::vector<int> held_;
 };
 
