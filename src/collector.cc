@@ -76,8 +76,7 @@ std::string HostLine(const json& j) {
                       Pct(j, "disk", "util_pct"));
 }
 
-std::string InventoryLine(const json& inv) {
-  if (!inv.is_object()) return "(not known yet)";
+std::string InventoryLineOrThrow(const json& inv) {
   const double gib = 1024.0 * 1024 * 1024;
   std::vector<std::string> disks, nics;
   for (const json& d : inv.value("disks", json::array())) {
@@ -104,6 +103,17 @@ std::string InventoryLine(const json& inv) {
       absl::StrJoin(nics, ", "));
 }
 
+// The inventory comes from the agent: a key of an unexpected type must not make the
+// summary throw (json::value() does) into the caller's log line.
+std::string InventoryLine(const json& inv) {
+  if (!inv.is_object()) return "(not known yet)";
+  try {
+    return InventoryLineOrThrow(inv);
+  } catch (const json::exception&) {
+    return "(inventory in an unexpected format)";
+  }
+}
+
 // Derives figures for `cur` against *base and advances the base, except when `cur` is
 // less than `min` after it on the same clock: then gauges only, and the base stays.
 HostFigures Advance(std::optional<HostSample>* base, HostSample cur, absl::Duration min) {
@@ -116,9 +126,6 @@ HostFigures Advance(std::optional<HostSample>* base, HostSample cur, absl::Durat
   return f;
 }
 
-}  // namespace
-
-namespace {
 CollectorOptions MakeOptions(std::vector<std::string> agents, absl::Duration timeout) {
   CollectorOptions o;
   o.agents = std::move(agents);

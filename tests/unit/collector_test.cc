@@ -297,6 +297,20 @@ TEST(CollectorTest, GeneratorIsSampledLocallyAndFlagsItsOwnSaturation) {
   EXPECT_EQ(c.ServersJson(), json::object());
 }
 
+TEST(CollectorTest, OddInventoryNeverThrows) {
+  FakeAgent agent;
+  json body = json::parse(EdgeBody("t1", 5));
+  body["inventory"]["sockets"] = "two";
+  body["inventory"]["disks"] = json::array({json{{"rotational", "yes"}}});
+  agent.Respond(200, body.dump());
+  Collector c({agent.name()}, absl::Seconds(2));
+  c.Poll();
+  std::string summary;
+  EXPECT_NO_THROW(summary = c.InventorySummary());
+  EXPECT_TRUE(absl::StrContains(summary, "unexpected format")) << summary;
+  EXPECT_EQ(c.InventoryJson()["servers"][agent.name()]["sockets"], "two");
+}
+
 TEST(CollectorTest, ParseAgentList) {
   absl::StatusOr<std::vector<std::string>> l =
       Collector::ParseAgentList("127.0.0.1:9310, server-b:9310,[::1]:9310,");

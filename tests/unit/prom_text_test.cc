@@ -60,7 +60,8 @@ TEST(PromTextTest, RendersFamiliesTogetherWithEscapes) {
 TEST(PromTextTest, LabelValuesAreMadeUtf8) {
   PromText m;
   m.Family("x", PromType::kGauge, "X.");
-  m.Add("x", {{"device", "eth\xff" "0"}}, 1.0);
+  const std::string bad_name = std::string("eth") + '\xff' + "0";  // not UTF-8
+  m.Add("x", {{"device", bad_name}}, 1.0);
   EXPECT_EQ(m.Render(), "# HELP x X.\n# TYPE x gauge\nx{device=\"eth?0\"} 1\n");
 }
 
