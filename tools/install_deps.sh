@@ -10,6 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev
   python3 clang-format
   prometheus-node-exporter  # only for the agent's cross-check test
+  prometheus                # only for promtool: the agent's /metrics format test
   systemd                   # systemd-analyze, for the unit-file test
 )
 
