@@ -131,8 +131,12 @@ int Master::Run() {
   for (size_t i = 0; i < workers_.size(); ++i) Watch(i);
   // Threads only now: every fork is behind us (a fork with threads running could copy a
   // lock held by one of them into a child that can never release it).
-  stats_ = std::make_unique<StatsThread>(segment_.get(), *program_, config_);
+  // The generator's own host is always sampled (so nobody blames the server for the tool's
+  // limit); agents only when --agents names some. Names are resolved here, before the load.
+  collector_ = std::make_unique<Collector>(config_.agents, config_.agent_timeout);
+  stats_ = std::make_unique<StatsThread>(segment_.get(), *program_, config_, collector_.get());
   stats_->SetWorkersRunning(static_cast<uint32_t>(alive_));
+  stats_->SetWorkerPids(WorkerPids());
   stats_->Start();
   if (config_.duration != absl::InfiniteDuration()) {
     ev_timer_init(&duration_timer_, DurationCb, absl::ToDoubleSeconds(config_.duration), 0);
@@ -162,6 +166,12 @@ void Master::Watch(size_t i) {
   ev_io_start(loop_, &w.io);
   ev_timer_init(&w.respawn, RespawnCb, 0, 0);
   w.respawn.data = reinterpret_cast<void*>(i);
+}
+
+std::vector<pid_t> Master::WorkerPids() const {
+  std::vector<pid_t> pids;
+  for (const WorkerProc& w : workers_) pids.push_back(w.pid);
+  return pids;
 }
 
 WorkerSetup Master::Setup(size_t i) const {
@@ -221,6 +231,7 @@ void Master::Respawn(size_t i) {
   ControlMsg setup{ControlKind::kSetup, 0, 1};
   SendControl(w.channel, setup, Setup(i).Encode());
   stats_->SetWorkersRunning(static_cast<uint32_t>(alive_));
+  stats_->SetWorkerPids(WorkerPids());
   LOG(INFO) << "worker " << i << " respawned as pid " << pid
             << "; its members reconnect (its log lines go to stderr)";
 }

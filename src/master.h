@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "src/collector.h"
 #include "src/config.h"
 #include "src/plan.h"
 #include "src/program.h"
@@ -59,6 +60,7 @@ class Master {
   // Re-executes worker i (fork + exec: the master has threads now) and sends it its setup.
   void Respawn(size_t i);
   WorkerSetup Setup(size_t i) const;
+  std::vector<pid_t> WorkerPids() const;
   void OnSignal(int sig);
   void OnChildExit(size_t w, int status);
   void OnControl(size_t w);
@@ -78,6 +80,7 @@ class Master {
   std::unique_ptr<Program> program_;
   std::string scenario_text_;  // what program_ was compiled from (sent to re-executed workers)
   std::unique_ptr<StatsSegment> segment_;
+  std::unique_ptr<Collector> collector_;
   std::unique_ptr<StatsThread> stats_;
   std::vector<WorkerProc> workers_;
   struct ev_loop* loop_ = nullptr;

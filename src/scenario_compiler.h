@@ -82,7 +82,7 @@ class ScenarioCompiler {
   absl::flat_hash_map<std::string, int> message_index_;
   std::vector<std::set<int>> message_vars_;   // variable slots each message's values read
   std::vector<std::set<int>> role_captures_;  // variable slots each role captures
-  std::vector<Exchange> kept_exchanges_;     // from KeepIndicesOf
+  std::vector<Exchange> kept_exchanges_;      // from KeepIndicesOf
   std::vector<std::string> kept_vars_;
 };
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "glog/logging.h"
+#include "src/collector.h"
 #include "src/json_writer.h"
 #include "src/mono_clock.h"
 
@@ -177,15 +178,65 @@ void StatsThread::SetWorkersRunning(uint32_t n) {
   workers_running_ = n;
 }
 
+void StatsThread::SetWorkerPids(std::vector<pid_t> pids) {
+  absl::MutexLock l(&mu_);
+  worker_pids_ = std::move(pids);
+}
+
+void StatsThread::SelfCheck() {
+  // A worker is one thread: at ~100 % of a core its loop cannot keep up, and latencies and
+  // rates then measure fleetsim, not the server.
+  constexpr double kSaturatedPct = 90;
+  std::vector<pid_t> pids = worker_pids_;
+  pids.push_back(getpid());
+  const std::vector<double> cpu = process_cpu_.Sample(pids);
+  double max_worker = -1, total = 0;
+  int busiest = -1;
+  nlohmann::ordered_json workers = nlohmann::ordered_json::array();
+  for (size_t i = 0; i + 1 < cpu.size(); ++i) {
+    workers.push_back(cpu[i] < 0 ? nlohmann::ordered_json()
+                                 : nlohmann::ordered_json(Round(cpu[i], 1)));
+    if (cpu[i] > max_worker) {
+      max_worker = cpu[i];
+      busiest = static_cast<int>(i);
+    }
+    total += std::max(0.0, cpu[i]);
+  }
+  total += std::max(0.0, cpu.back());
+  self_ = {{"cpu_pct", Round(total, 1)},
+           {"master_cpu_pct", cpu.back() < 0 ? 0.0 : Round(cpu.back(), 1)},
+           {"workers_cpu_pct", workers}};
+  const bool saturated = max_worker >= kSaturatedPct;
+  bottleneck_ = saturated;
+  if (saturated) {
+    self_["bottleneck"] = absl::StrFormat("worker %d at %.0f%% of a core", busiest, max_worker);
+    LOG_EVERY_T(WARNING, 30) << "fleetsim is the bottleneck: worker " << busiest << " at "
+                             << static_cast<int>(max_worker) << "% of a core; add --workers "
+                             << "or generator hosts before trusting the figures";
+  }
+}
+
 void StatsThread::Run() {
   const int64_t interval = absl::ToInt64Nanoseconds(config_.stats_interval);
   int64_t next = start_ns_ + interval;
-  absl::MutexLock l(&mu_);
+  if (collector_ != nullptr) {
+    collector_->Poll();  // the base sample, so the first line already has rates
+    LOG(INFO) << "hosts:\n" << collector_->InventorySummary();
+  }
   for (;;) {
-    // Lines are due at start + k * interval: a slow line does not shift the ones after it.
-    absl::Duration wait = absl::Nanoseconds(next - MonoNanos());
-    if (mu_.AwaitWithTimeout(absl::Condition(&stop_), wait)) return;
-    Emit(/*final=*/false);
+    {
+      // Lines are due at start + k * interval: a slow line does not shift the ones after it.
+      absl::MutexLock l(&mu_);
+      absl::Duration wait = absl::Nanoseconds(next - MonoNanos());
+      if (mu_.AwaitWithTimeout(absl::Condition(&stop_), wait)) return;
+    }
+    // Agents are polled without the lock: a slow one delays this line by at most its
+    // timeout, and never the master, which takes the lock to retire a dead worker's slot.
+    if (collector_ != nullptr) collector_->Poll();
+    {
+      absl::MutexLock l(&mu_);
+      Emit(/*final=*/false);
+    }
     next += interval;
     const int64_t now = MonoNanos();
     if (next <= now) next = now + interval;  // we were starved: skip, do not burst
@@ -214,6 +265,7 @@ void StatsThread::SnapshotAll(StatsState* total) {
 }
 
 void StatsThread::Emit(bool final) {
+  SelfCheck();
   StatsState now;
   SnapshotAll(&now);
   const int64_t t = MonoNanos();
@@ -221,6 +273,7 @@ void StatsThread::Emit(bool final) {
   if (!final || interval_s > 0.05) LOG(INFO) << HumanLine(now, prev_, interval_s);
   if (file_ != nullptr) {
     std::string line = Line(now, prev_, interval_s, final).dump();
+    first_line_ = false;
     line.push_back('\n');
     fwrite(line.data(), 1, line.size(), file_);
     fflush(file_);
@@ -242,6 +295,16 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
   j["interval_s"] = Round(interval_s, 3);
   j["final"] = final;
   j["workers"] = {{"planned", segment_->num_slots()}, {"running", workers_running_}};
+  if (collector_ != nullptr) {
+    nlohmann::json gen = collector_->GeneratorJson();
+    j["generator"] = nlohmann::ordered_json::parse(gen.dump());
+    // The host's CPU saturated, or one of our worker loops: either way, the tool's limit.
+    const bool host = gen.is_object() && gen.value("bottleneck", false);
+    j["generator"]["fleetsim"] = self_;
+    j["generator"]["bottleneck"] = host || bottleneck_;
+    j["servers"] = collector_->ServersJson();
+    if (first_line_ || final) j["inventory"] = collector_->InventoryJson();
+  }
 
   auto gauges = [&](int role) {
     Json g;
@@ -378,13 +441,15 @@ std::string StatsThread::HumanLine(const StatsState& now, const StatsState& prev
   const uint64_t expected = d.C(Counter::kExpected);
   const double err = expected ? 100.0 * d.C(Counter::kMissed) / expected : 0;
   return absl::StrFormat(
-      "online %u/%u (connecting %u, backoff %u) | %.0f conn/s | %.0f msg/s | latency p50 "
-      "%.2f ms p99 %.2f ms max %.2f ms | errors %.2f%%",
-      online, target, connecting, backoff,
-      interval_s > 0 ? d.C(Counter::kConnectOk) / interval_s : 0.0,
-      interval_s > 0 ? (d.C(Counter::kMsgSent) + d.C(Counter::kMsgReceived)) / interval_s : 0.0,
-      lat.ValueAtPercentile(50) / 1e6, lat.ValueAtPercentile(99) / 1e6,
-      static_cast<double>(lat.max()) / 1e6, err);
+             "online %u/%u (connecting %u, backoff %u) | %.0f conn/s | %.0f msg/s | latency p50 "
+             "%.2f ms p99 %.2f ms max %.2f ms | errors %.2f%%",
+             online, target, connecting, backoff,
+             interval_s > 0 ? d.C(Counter::kConnectOk) / interval_s : 0.0,
+             interval_s > 0 ? (d.C(Counter::kMsgSent) + d.C(Counter::kMsgReceived)) / interval_s
+                            : 0.0,
+             lat.ValueAtPercentile(50) / 1e6, lat.ValueAtPercentile(99) / 1e6,
+             static_cast<double>(lat.max()) / 1e6, err) +
+         (collector_ != nullptr ? " | " + collector_->HumanSummary() : "");
 }
 
 std::string StatsThread::Summary(const StatsState& total) const {

@@ -23,6 +23,7 @@
 #include "src/config.h"
 #include "src/counters.h"
 #include "src/histogram.h"
+#include "src/process_cpu.h"
 #include "src/program.h"
 #include "src/stats_segment.h"
 
@@ -43,6 +44,8 @@ struct StatsState {
 class StatsThread {
  public:
   // REQUIRES: `segment` outlives this object. Copies what it needs from `program`.
+  // `collector` (may be null) is polled once per interval, outside the stats lock, and its
+  // figures join every line ("generator", "servers") and the human line.
   StatsThread(StatsSegment* segment, const Program& program, const Config& config,
               Collector* collector = nullptr);
   ~StatsThread();
@@ -60,17 +63,22 @@ class StatsThread {
   // all at once with respect to the lines, so totals never go backwards.
   // REQUIRES: the slot's worker is dead (reaped).
   void RetireSlot(uint32_t slot) ABSL_LOCKS_EXCLUDED(mu_);
-  // Workers running now (reported in every line as "workers").
+  // Workers running now (reported in every line as "workers"), and their pids (for the
+  // generator's self-check: a worker saturating its core is the tool's limit).
   void SetWorkersRunning(uint32_t n) ABSL_LOCKS_EXCLUDED(mu_);
+  void SetWorkerPids(std::vector<pid_t> pids) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   void Run();
   // Snapshots every slot into slots_; returns the merged cumulative state.
   void SnapshotAll(StatsState* total) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Emit(bool final) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Samples fleetsim's own processes into self_ and bottleneck_.
+  void SelfCheck() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   nlohmann::ordered_json Line(const StatsState& now, const StatsState& prev, double interval_s,
                               bool final) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::string HumanLine(const StatsState& now, const StatsState& prev, double interval_s) const;
+  std::string HumanLine(const StatsState& now, const StatsState& prev, double interval_s) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string Summary(const StatsState& total) const;
 
   StatsSegment* segment_;
@@ -83,12 +91,17 @@ class StatsThread {
   absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  bool first_line_ ABSL_GUARDED_BY(mu_) = true;
   std::vector<StatsState> slots_ ABSL_GUARDED_BY(mu_);  // last good snapshot per worker
   std::vector<uint64_t> slot_resets_ ABSL_GUARDED_BY(mu_);
   StatsState retired_ ABSL_GUARDED_BY(mu_);  // what dead workers counted before they died
   StatsState prev_ ABSL_GUARDED_BY(mu_);     // the merged state at the previous line
   std::vector<uint64_t> master_counts_ ABSL_GUARDED_BY(mu_);
   uint32_t workers_running_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<pid_t> worker_pids_ ABSL_GUARDED_BY(mu_);
+  ProcessCpu process_cpu_ ABSL_GUARDED_BY(mu_);
+  nlohmann::ordered_json self_ ABSL_GUARDED_BY(mu_);  // this interval's self-check
+  bool bottleneck_ ABSL_GUARDED_BY(mu_) = false;
   int64_t start_ns_ = 0;
   int64_t prev_ns_ ABSL_GUARDED_BY(mu_) = 0;
   FILE* file_ = nullptr;

@@ -23,6 +23,7 @@
 #include "src/collector.h"
 #include "tests/testlib/agent_runner.h"
 #include "tests/testlib/files.h"
+#include "tests/testlib/netns.h"
 #include "tests/testlib/subprocess.h"
 #include "tests/testlib/wait.h"
 
@@ -119,41 +120,6 @@ TEST(AgentE2ETest, Writing200MBAndSyncingShowsDiskWriteThroughput) {
   EXPECT_FALSE(j["disk"]["counted"].empty());
 }
 
-// Moves the calling thread (and the processes it starts) into a fresh network namespace
-// with loopback up, and back on destruction. /proc/net/sockstat's inuse and tw are per
-// namespace, so there the agent counts exactly our sockets, whatever else this machine
-// runs. Needs CAP_SYS_ADMIN; ok() says whether it worked.
-class ScopedNetns {
- public:
-  ScopedNetns() {
-    orig_ = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (orig_ < 0 || unshare(CLONE_NEWNET) != 0) {
-      error_ = strerror(errno);
-      return;
-    }
-    ok_ = true;
-    const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    ifreq ifr{};
-    strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-    if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-      ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-      if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) error_ = strerror(errno);
-    }
-    close(s);
-  }
-  ~ScopedNetns() {
-    if (ok_) PCHECK(setns(orig_, CLONE_NEWNET) == 0);
-    if (orig_ >= 0) close(orig_);
-  }
-  bool ok() const { return ok_ && error_.empty(); }
-  const std::string& error() const { return error_; }
-
- private:
-  int orig_ = -1;
-  bool ok_ = false;
-  std::string error_;
-};
-
 struct Sockets {
   int listener = -1;
   std::vector<int> clients, accepted;
@@ -200,7 +166,7 @@ bool OpenConnections(int n, Sockets* s) {
 
 TEST(AgentE2ETest, TcpInuseRisesByTheConnectionsOpened) {
   constexpr int kConns = 500;
-  ScopedNetns ns;
+  testing::ScopedNetns ns;
   if (!ns.ok()) {
     LOG(WARNING) << "no private network namespace (" << ns.error()
                  << "): measuring in the shared one, where other processes add noise";
