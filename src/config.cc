@@ -2,11 +2,16 @@
 
 #include "src/config.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 #include "src/duration.h"
@@ -105,15 +110,70 @@ absl::StatusOr<Config> Config::FromFlags() {
 
 absl::Status ReloadFlagfile(const std::string& flagfile) {
   std::ifstream in(flagfile);
-  if (!in) return absl::NotFoundError(absl::StrCat(flagfile, ": cannot read flagfile"));
-  std::stringstream ss;
-  ss << in.rdbuf();
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(flagfile, ": cannot read flagfile: ", strerror(errno)));
+  }
+  // Checked completely before anything is set, so a bad file changes no flag.
+  struct Item {
+    std::string name, value;
+  };
+  std::vector<Item> items;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    absl::string_view l = absl::StripAsciiWhitespace(line);
+    if (l.empty() || l[0] == '#') continue;
+    auto fail = [&](const std::string& why) {
+      return absl::InvalidArgumentError(absl::StrCat(flagfile, ":", n, ": ", why));
+    };
+    if (!absl::ConsumePrefix(&l, "--") && !absl::ConsumePrefix(&l, "-")) {
+      return fail(absl::StrCat("'", l, "' is not a flag (--name=value)"));
+    }
+    const size_t eq = l.find('=');
+    Item item{std::string(l.substr(0, eq)),
+              eq == absl::string_view::npos ? "" : std::string(l.substr(eq + 1))};
+    gflags::CommandLineFlagInfo info;
+    bool negated = false;
+    if (!gflags::GetCommandLineFlagInfo(item.name.c_str(), &info) &&
+        item.name.rfind("no", 0) == 0 &&
+        gflags::GetCommandLineFlagInfo(item.name.substr(2).c_str(), &info) && info.type == "bool") {
+      negated = true;  // --nohistograms
+    } else if (!gflags::GetCommandLineFlagInfo(item.name.c_str(), &info)) {
+      return fail(absl::StrCat("unknown flag --", item.name));
+    }
+    if (item.name == "flagfile") return fail("--flagfile inside a flagfile is not supported");
+    if (info.type == "bool") {
+      if (negated) {
+        item = Item{info.name, "false"};
+      } else if (eq == absl::string_view::npos) {
+        item.value = "true";
+      }
+      bool b;
+      if (!absl::SimpleAtob(item.value, &b)) {
+        return fail(absl::StrCat("--", item.name, ": '", item.value, "' is not true or false"));
+      }
+    } else if (info.type != "string") {
+      double d;
+      if (!absl::SimpleAtod(item.value, &d)) {
+        return fail(absl::StrCat("--", item.name, ": '", item.value, "' is not a number"));
+      }
+    }
+    items.push_back(std::move(item));
+  }
+  // What the file does not say takes its default, as at a start with only --flagfile.
+  for (const char* name :
+       {"scenario", "duration", "workers", "stats_interval", "stats_file", "agents",
+        "agent_timeout", "grace", "publish_interval", "histograms", "v"}) {
+    gflags::CommandLineFlagInfo info;
+    if (gflags::GetCommandLineFlagInfo(name, &info)) {
+      gflags::SetCommandLineOption(name, info.default_value.c_str());
+    }
+  }
   SetValues().clear();
-  // errors_are_fatal=false: an unknown flag is reported, not an exit.
-  if (!gflags::ReadFlagsFromString(ss.str(), "fleetsim", /*errors_are_fatal=*/false)) {
-    return absl::InvalidArgumentError(absl::StrCat(flagfile,
-                                                   ": a flag in it is unknown or "
-                                                   "has a bad value (see the log line above)"));
+  for (const Item& item : items) {
+    if (gflags::SetCommandLineOption(item.name.c_str(), item.value.c_str()).empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flagfile, ": --", item.name, ": bad value '", item.value, "'"));
+    }
   }
   return absl::OkStatus();
 }

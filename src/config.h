@@ -36,8 +36,10 @@ struct Config {
   static absl::StatusOr<Config> FromFlags();
 };
 
-// Re-reads `flagfile` into the flags (so FromFlags sees its values), first resetting the
-// --set list. Returns an error naming the file if it cannot be read or a flag is unknown.
+// Re-reads `flagfile` into the flags (so FromFlags sees its values). Every line is checked
+// before any flag is set: an error names the file and line (an unknown flag, a value of the
+// wrong type) and leaves the flags as they were. The daemon's own flags the file does not
+// set go back to their defaults, and the --set list is the file's.
 absl::Status ReloadFlagfile(const std::string& flagfile);
 
 // Every --set value given so far, in order (gflags keeps only the last; we keep them all).

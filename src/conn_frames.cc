@@ -23,7 +23,7 @@ constexpr size_t kRxScratch = 64 * 1024;
 }  // namespace
 
 bool Worker::ReadFrames(Conn* c) {
-  const Framing& fr = prog_->framings[prog_->ports[Spec(c).port].framing];
+  const Framing& fr = P(c).framings[P(c).ports[Spec(c).port].framing];
   for (int reads = 0; reads < kMaxReadsPerWakeup; ++reads) {
     size_t n = 0;
     ErrorClass cls = ErrorClass::kOther;
@@ -85,10 +85,11 @@ bool Worker::HandleFrame(Conn* c, absl::string_view frame) {
   if (c->state == ConnState::kAwaiting) {
     const ConnSpec& spec = Spec(c);
     const Step& s = ((c->flags & Conn::kOnStop) ? spec.on_stop : spec.steps)[c->pc];
-    const Message& m = prog_->messages[s.message];
+    const Program& p = P(c);
+    const Message& m = p.messages[s.message];
     const MemberContext ctx = Context(c->device, c->req_seq);
     const bool whole = frame.size() >= m.format.size();
-    if (whole && (s.match.empty() || eval_.Holds(m, s.match, frame, ctx))) {
+    if (whole && (s.match.empty() || eval_.Holds(p, m, s.match, frame, ctx))) {
       const int64_t now = MonoNanos();
       const uint16_t x = c->exchange;
       timers_.Cancel(TimerKey(c->device, c->ci));
@@ -96,15 +97,14 @@ bool Worker::HandleFrame(Conn* c, absl::string_view frame) {
       Record(layout_.LatencyHist(x), now - c->sched_ns);
       Record(layout_.UncorrectedHist(x), now - c->sent_ns);
       if (c->backfill != 0) BackFill(c, x, now - c->sched_ns);
-      if (!s.check.empty() && !eval_.Holds(m, s.check, frame, ctx)) {
+      if (!s.check.empty() && !eval_.Holds(p, m, s.check, frame, ctx)) {
         ++CountExchange(x, ExchangeCounter::kCheckFailed);
         return FailStep(c, ErrorClass::kCheckFailed, &s);
       }
       c->exchange = kNoIndex;
       c->sched_ns = 0;
       if (!s.capture.empty()) {
-        eval_.Capture(m, s.capture, frame,
-                      &vars_[static_cast<size_t>(c->device) * prog_->vars.size()]);
+        eval_.Capture(m, s.capture, frame, &vars_[static_cast<size_t>(c->device) * nvars_]);
       }
       devs_[c->device].attempts[c->ci] = 0;
       ++c->pc;
@@ -138,14 +138,13 @@ void Worker::BackFill(Conn* c, uint16_t x, int64_t latency) {
 bool Worker::RunHandlers(Conn* c, absl::string_view frame) {
   const ConnSpec& spec = Spec(c);
   for (const Handler& h : spec.handlers) {
-    const Message& m = prog_->messages[h.message];
+    const Message& m = P(c).messages[h.message];
     if (frame.size() < m.format.size()) continue;
     const MemberContext ctx = Context(c->device, c->seq);
-    if (!h.match.empty() && !eval_.Holds(m, h.match, frame, ctx)) continue;
+    if (!h.match.empty() && !eval_.Holds(P(c), m, h.match, frame, ctx)) continue;
     ++CountExchange(h.exchange, ExchangeCounter::kReceived);
     if (!h.capture.empty()) {
-      eval_.Capture(m, h.capture, frame,
-                    &vars_[static_cast<size_t>(c->device) * prog_->vars.size()]);
+      eval_.Capture(m, h.capture, frame, &vars_[static_cast<size_t>(c->device) * nvars_]);
     }
     if (h.reply != kNoIndex) return SendMessage(c, h.reply, h.exchange, /*request=*/false);
     return true;

@@ -36,10 +36,11 @@ void Worker::IoCb(struct ev_loop* loop, ev_io* w, int revents) {
 
 void Worker::OpenConn(uint32_t d, uint8_t ci, int64_t nominal) {
   Device& dev = devs_[d];
+  // A new connection runs the current configuration generation.
   const ConnSpec& spec = prog_->roles[dev.role].conns[ci];
   const uint32_t index = MemberIndex(d);
   const size_t host = index % prog_->host_addrs.size();
-  const sockaddr_in& dst = dests_[host * prog_->ports.size() + spec.port];
+  const sockaddr_in& dst = programs_[cur_].dests[host * prog_->ports.size() + spec.port];
   const in_addr* src =
       prog_->sources.empty() ? nullptr : &prog_->sources[index % prog_->sources.size()];
   int fd = -1;
@@ -66,6 +67,8 @@ void Worker::OpenConn(uint32_t d, uint8_t ci, int64_t nominal) {
   c->ci = ci;
   c->state = ConnState::kConnecting;
   c->flags = 0;
+  c->prog = cur_;
+  ++programs_[cur_].conns;
   c->sent_ns = now;
   c->sched_ns = c->until_ns = 0;
   c->next_ns = nominal;  // the period this opening belongs to (periodic connections)
@@ -117,7 +120,7 @@ void Worker::UpdateInterest(Conn* c) {
 bool Worker::Drive(Conn* c) {
   const uint32_t d = c->device;
   const uint32_t key = TimerKey(d, c->ci);
-  const Role& role = prog_->roles[devs_[d].role];
+  const Role& role = P(c).roles[devs_[d].role];
   const ConnSpec& spec = role.conns[c->ci];
   c->state = ConnState::kRunning;
   for (int budget = kMaxStepsPerDrive;; --budget) {
@@ -229,7 +232,8 @@ bool Worker::Drive(Conn* c) {
 }
 
 bool Worker::SendMessage(Conn* c, uint16_t message, uint16_t exchange, bool request) {
-  const Message& m = prog_->messages[message];
+  const Program& p = P(c);
+  const Message& m = p.messages[message];
   const size_t n = m.format.size();
   ++c->seq;
   const MemberContext ctx = Context(c->device, c->seq);
@@ -247,10 +251,10 @@ bool Worker::SendMessage(Conn* c, uint16_t message, uint16_t exchange, bool requ
     std::string& b = bufs_.at(c->tx);
     const size_t old = b.size();
     b.resize(old + n);
-    eval_.Encode(m, ctx, &b[old]);
+    eval_.Encode(p, m, ctx, &b[old]);
     return true;
   }
-  eval_.Encode(m, ctx, tx_.get());
+  eval_.Encode(p, m, ctx, tx_.get());
   size_t written = 0;
   ErrorClass cls = ErrorClass::kOther;
   switch (WriteSome(c->io.fd, tx_.get(), n, &written, &cls)) {
@@ -374,6 +378,7 @@ void Worker::EndConn(Conn* c, EndHow how, FailAction action) {
   if (c->tx != BufferPool::kNone) bufs_.Release(c->tx);
   timers_.Cancel(TimerKey(d, ci));
   ++Count(Counter::kClosed);
+  ReleaseProgram(c->prog);
   conns_.Release(devs_[d].conn[ci]);
   devs_[d].conn[ci] = kNoConn;
   AfterClose(d, ci, how, action, periodic ? nominal : 0);

@@ -72,6 +72,10 @@ const char* CounterName(Counter c) {
       return "worker_respawns";
     case Counter::kMembersLost:
       return "members_lost";
+    case Counter::kReloadsOk:
+      return "reloads_ok";
+    case Counter::kReloadsFailed:
+      return "reloads_failed";
     case Counter::kErrorsBase:
     case Counter::kNumCounters:
       break;

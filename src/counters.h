@@ -49,6 +49,8 @@ enum class Counter : uint32_t {
   kMembersStopped,
   kWorkerRespawns,  // filled in by the master, not by workers
   kMembersLost,     // started members a worker that died had not stopped (by the master)
+  kReloadsOk,       // configurations reloaded (by the master)
+  kReloadsFailed,   // reloads refused: the file was wrong, the old configuration stayed
   kErrorsBase,      // ErrorClass counters follow: kErrorsBase + class
   kNumCounters = kErrorsBase + static_cast<uint32_t>(ErrorClass::kNumClasses),
 };
@@ -84,8 +86,11 @@ enum class GlobalHistogram : uint32_t {
   kNum,
 };
 
-// Where each part lives in the flat arrays, for a program with `exchanges` exchanges and
-// `roles` roles.
+// Exchanges the stats segment has room for, whatever the program: a reload may add steps, and
+// the segment's layout is fixed for the run. Unused ones cost nothing (sparse histograms).
+inline constexpr uint32_t kExchangeSlots = 32;
+
+// Where each part lives in the flat arrays, for `exchanges` exchange slots and `roles` roles.
 struct CounterLayout {
   uint32_t exchanges = 0;
   uint32_t roles = 0;

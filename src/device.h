@@ -80,6 +80,7 @@ struct Conn {
   uint8_t ci;          // which named connection of the role
   ConnState state;
   uint8_t flags;     // kOnStop, kOnlineConn
+  uint8_t prog;      // its configuration generation (a Worker::programs_ slot)
   int64_t sched_ns;  // when the pending request was due (latency_ms counts from here)
   // When the pending request was handed to the socket (latency_uncorrected_ms); while
   // connecting, when connect() started (connect latency).

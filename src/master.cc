@@ -62,8 +62,7 @@ absl::Status Master::Prepare() {
   LOG(INFO) << "plan: " << program_->sources.size() << " source addresses, "
             << program_->hosts.size() << " target hosts";
   for (const std::string& note : plan_.notes) LOG(WARNING) << "plan: " << note;
-  CounterLayout layout{static_cast<uint32_t>(program_->exchanges.size()),
-                       static_cast<uint32_t>(program_->roles.size())};
+  CounterLayout layout{kExchangeSlots, static_cast<uint32_t>(program_->roles.size())};
   StatsSegment::Layout seg{layout.num_counters(), layout.num_histograms()};
   ASSIGN_OR_RETURN(StatsSegment s, StatsSegment::Create(seg, plan_.workers));
   segment_ = std::make_unique<StatsSegment>(std::move(s));
@@ -176,7 +175,7 @@ std::vector<pid_t> Master::WorkerPids() const {
 
 WorkerSetup Master::Setup(size_t i) const {
   WorkerSetup s;
-  s.generation = 1;
+  s.generation = generation_;
   s.index = static_cast<uint32_t>(i);
   s.num_workers = static_cast<uint32_t>(workers_.size());
   s.scenario_file = config_.scenario;
@@ -184,6 +183,8 @@ WorkerSetup Master::Setup(size_t i) const {
   s.overrides = config_.overrides;
   s.publish_interval = config_.publish_interval;
   s.histograms = config_.histograms;
+  for (const Exchange& x : program_->exchanges) s.exchanges.push_back(x.name);
+  s.vars = program_->vars;
   return s;
 }
 
@@ -245,7 +246,7 @@ void Master::OnSignal(int sig) {
       BeginStop("SIGINT");
       break;
     case SIGHUP:
-      LOG(WARNING) << "SIGHUP: reload is not supported yet; the running load is unchanged";
+      if (!stopping_) Reload();
       break;
     default:
       break;
@@ -335,6 +336,8 @@ void Master::OnControl(size_t i) {
         w.drained = true;
         break;
       case ControlKind::kAck:
+        OnReloadAck(i, msg);
+        break;
       case ControlKind::kDrain:
       case ControlKind::kReload:
       case ControlKind::kSetup:

@@ -22,6 +22,7 @@
 #include "src/stats_segment.h"
 #include "src/stats_thread.h"
 #include "src/syslimits.h"
+#include "src/worker_channel.h"
 #include "src/worker_setup.h"
 
 namespace fleetsim {
@@ -53,7 +54,19 @@ class Master {
     size_t index = 0;
   };
 
+  // A validated configuration, not applied yet (reload).
+  struct Pending {
+    Config config;
+    std::string text;
+    std::unique_ptr<Program> program;
+    std::unique_ptr<Collector> collector;  // when --agents is in play
+  };
+
   absl::Status Prepare();
+  // master_reload.cc
+  absl::StatusOr<Pending> PrepareReload();
+  void Reload();
+  void OnReloadAck(size_t i, const ControlMsg& ack);
   absl::Status ForkWorkers();
   // Starts watching worker i's process and channel.
   void Watch(size_t i);
@@ -87,6 +100,8 @@ class Master {
   ev_signal sigterm_, sigint_, sighup_;
   ev_timer duration_timer_, kill_timer_;
   bool stopping_ = false;
+  uint64_t generation_ = 1;         // configuration generation: +1 per applied reload
+  size_t reload_acks_pending_ = 0;  // workers yet to acknowledge the current generation
   bool killed_ = false;
   bool unclean_ = false;  // a worker exited with an error while stopping
   size_t ready_ = 0;

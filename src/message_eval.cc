@@ -34,8 +34,8 @@ bool BytesEqual(absl::string_view field, absl::string_view operand) {
 
 }  // namespace
 
-size_t MessageEval::Render(const Identity& id, uint32_t member_id, uint32_t index, char* out,
-                           size_t cap) {
+size_t MessageEval::Render(const Program& p, const Identity& id, uint32_t member_id, uint32_t index,
+                           char* out, size_t cap) {
   switch (id.kind) {
     case Identity::Kind::kText: {
       const int64_t vars[2] = {member_id, index};
@@ -50,7 +50,7 @@ size_t MessageEval::Render(const Identity& id, uint32_t member_id, uint32_t inde
       size_t used = 0;
       char unused[1];
       for (size_t i = 0; i < id.pack_values.size(); ++i) {
-        vals[i] = Eval(id.pack_values[i], ctx, unused, &used);
+        vals[i] = Eval(p, id.pack_values[i], ctx, unused, &used);
       }
       id.pack.Encode(absl::MakeConstSpan(vals, id.pack_values.size()), out);
       return id.pack.size();
@@ -59,10 +59,11 @@ size_t MessageEval::Render(const Identity& id, uint32_t member_id, uint32_t inde
   return 0;
 }
 
-Value MessageEval::Eval(const ValueExpr& e, const MemberContext& ctx, char* scratch, size_t* used) {
+Value MessageEval::Eval(const Program& p, const ValueExpr& e, const MemberContext& ctx,
+                        char* scratch, size_t* used) {
   switch (e.source) {
     case ValueSource::kLiteral:
-      return p_->literals[e.index].Get();
+      return p.literals[e.index].Get();
     case ValueSource::kId:
       return Value::Uint(ctx.id);
     case ValueSource::kIndex:
@@ -80,14 +81,14 @@ Value MessageEval::Eval(const ValueExpr& e, const MemberContext& ctx, char* scra
     case ValueSource::kVar:
       return Value::Uint(ctx.vars[e.index]);
     case ValueSource::kIdentity: {
-      const Identity& id = p_->identities[e.index];
+      const Identity& id = p.identities[e.index];
       uint32_t member = ctx.id, index = ctx.index;
       if (e.of_role >= 0) {
-        const Role& r = p_->roles[e.of_role];
+        const Role& r = p.roles[e.of_role];
         index = r.count == 0 ? 0 : static_cast<uint32_t>(rng_.Below(r.count));
         member = r.first_id + index;
       }
-      size_t n = Render(id, member, index, scratch + *used, kScratch - *used);
+      size_t n = Render(p, id, member, index, scratch + *used, kScratch - *used);
       Value v = Value::Bytes(absl::string_view(scratch + *used, n));
       *used += n;
       return v;
@@ -96,23 +97,23 @@ Value MessageEval::Eval(const ValueExpr& e, const MemberContext& ctx, char* scra
   return Value();
 }
 
-void MessageEval::Encode(const Message& m, const MemberContext& ctx, char* out) {
+void MessageEval::Encode(const Program& p, const Message& m, const MemberContext& ctx, char* out) {
   Value vals[kMaxValuesPerMessage];
   char scratch[kScratch];
   size_t used = 0;
   const size_t n = m.values.size();
-  for (size_t i = 0; i < n; ++i) vals[i] = Eval(m.values[i], ctx, scratch, &used);
+  for (size_t i = 0; i < n; ++i) vals[i] = Eval(p, m.values[i], ctx, scratch, &used);
   m.format.Encode(absl::MakeConstSpan(vals, n), out);
 }
 
-bool MessageEval::Holds(const Message& m, const std::vector<FieldCheck>& checks,
+bool MessageEval::Holds(const Program& p, const Message& m, const std::vector<FieldCheck>& checks,
                         absl::string_view frame, const MemberContext& ctx) {
   char scratch[kScratch];
   for (const FieldCheck& c : checks) {
     Value field;
     if (m.format.DecodeValue(c.value_index, frame, &field) != DecodeResult::kOk) return false;
     size_t used = 0;
-    Value want = Eval(c.operand, ctx, scratch, &used);
+    Value want = Eval(p, c.operand, ctx, scratch, &used);
     bool equal = field.is_bytes()
                      ? want.is_bytes() && BytesEqual(field.bytes_value(), want.bytes_value())
                      : !want.is_bytes() && NumbersEqual(field, want);
@@ -130,9 +131,10 @@ void MessageEval::Capture(const Message& m, const std::vector<FieldCapture>& cap
   }
 }
 
-std::string MessageEval::RenderIdentity(uint16_t identity, uint32_t id, uint32_t index) {
+std::string MessageEval::RenderIdentity(const Program& p, uint16_t identity, uint32_t id,
+                                        uint32_t index) {
   char buf[kScratch];
-  size_t n = Render(p_->identities[identity], id, index, buf, sizeof(buf));
+  size_t n = Render(p, p.identities[identity], id, index, buf, sizeof(buf));
   return std::string(buf, n);
 }
 

@@ -25,34 +25,37 @@ struct MemberContext {
   const uint64_t* vars = nullptr;  // the member's variables (Program::vars.size() of them)
 };
 
+// Stateless but for its PRNG: the program is passed to each call (a worker runs the
+// connections of several configuration generations at once after a reload).
 class MessageEval {
  public:
-  // REQUIRES: `p` outlives this object.
-  MessageEval(const Program* p, uint64_t seed) : p_(p), rng_(seed) {}
+  explicit MessageEval(uint64_t seed) : rng_(seed) {}
 
-  // Encodes `m` for `ctx` into `out`, which must hold m.format.size() bytes.
-  void Encode(const Message& m, const MemberContext& ctx, char* out);
+  // Encodes `m` (a message of `p`) for `ctx` into `out`, which must hold m.format.size()
+  // bytes.
+  void Encode(const Program& p, const Message& m, const MemberContext& ctx, char* out);
 
   // True iff every check holds for `frame` decoded with m's format.
   // REQUIRES: frame.size() >= m.format.size().
-  bool Holds(const Message& m, const std::vector<FieldCheck>& checks, absl::string_view frame,
-             const MemberContext& ctx);
+  bool Holds(const Program& p, const Message& m, const std::vector<FieldCheck>& checks,
+             absl::string_view frame, const MemberContext& ctx);
 
   // Copies the captured fields of `frame` into `vars`. REQUIRES as Holds.
   void Capture(const Message& m, const std::vector<FieldCapture>& caps, absl::string_view frame,
                uint64_t* vars) const;
 
   // The identity `index` of member (id, index), rendered. For --check and tests.
-  std::string RenderIdentity(uint16_t identity, uint32_t id, uint32_t index);
+  std::string RenderIdentity(const Program& p, uint16_t identity, uint32_t id, uint32_t index);
 
   Rng& rng() { return rng_; }
 
  private:
   // Evaluates `e`. Bytes are rendered into scratch[*used...] (kScratch bytes in all).
-  Value Eval(const ValueExpr& e, const MemberContext& ctx, char* scratch, size_t* used);
-  size_t Render(const Identity& id, uint32_t member_id, uint32_t index, char* out, size_t cap);
+  Value Eval(const Program& p, const ValueExpr& e, const MemberContext& ctx, char* scratch,
+             size_t* used);
+  size_t Render(const Program& p, const Identity& id, uint32_t member_id, uint32_t index, char* out,
+                size_t cap);
 
-  const Program* p_;
   Rng rng_;
 };
 

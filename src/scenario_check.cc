@@ -53,7 +53,7 @@ std::string DescribeProgram(const Program& p) {
                     p.framings[port.framing].name, "\n");
   }
   absl::StrAppend(&out, "source addresses: ", p.sources.size(), "\n");
-  MessageEval eval(&p, p.seed);
+  MessageEval eval(p.seed);
   std::vector<uint64_t> vars(p.vars.size(), 0);
   for (const Role& role : p.roles) {
     absl::StrAppendFormat(&out, "\nrole %s: %u members from id %u\n", role.name, role.count,
@@ -77,7 +77,7 @@ std::string DescribeProgram(const Program& p) {
           const Message& m = p.messages[s.message];
           ctx.seq = ++seq;
           std::string bytes(m.format.size(), '\0');
-          eval.Encode(m, ctx, bytes.data());
+          eval.Encode(p, m, ctx, bytes.data());
           absl::StrAppendFormat(&out,
                                 "\n  message %s (member %u, $seq %u): format '%s', %u bytes\n",
                                 m.name, ctx.id, ctx.seq, m.format.spec(), bytes.size());

@@ -59,6 +59,7 @@ class ScenarioCompiler {
 
   // scenario_steps.cc
   absl::Status CompileRoles(const YamlRef& roles);
+  absl::Status CompileRoleList(const YamlRef& roles);
   absl::Status CompileConn(const YamlRef& c, int role, ConnSpec* conn);
   absl::Status CompileSteps(const YamlRef& steps, int role, bool in_loop, bool allow_loop,
                             std::vector<Step>* out);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "src/counters.h"
 #include "src/scenario_compiler.h"
 #include "src/status_macros.h"
 
@@ -81,6 +82,15 @@ absl::Status ScenarioCompiler::CheckRoleVars(const YamlRef& at, int role,
 }
 
 absl::Status ScenarioCompiler::CompileRoles(const YamlRef& roles) {
+  RETURN_IF_ERROR(CompileRoleList(roles));
+  if (p_->exchanges.size() > kExchangeSlots) {
+    return roles.Error(absl::StrCat("more than ", kExchangeSlots,
+                                    " named exchanges (sends and their answers) over the run"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ScenarioCompiler::CompileRoleList(const YamlRef& roles) {
   for (auto it = roles.node().begin(); it != roles.node().end(); ++it) {
     Role role;
     role.name = it->first.Scalar();

@@ -2,6 +2,8 @@
 
 #include "src/stats_thread.h"
 
+#include <systemd/sd-daemon.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -102,8 +104,8 @@ struct Delta {
 
 StatsThread::StatsThread(StatsSegment* segment, const Program& program, const Config& config,
                          Collector* collector)
-    : segment_(segment), config_(config), collector_(collector) {
-  layout_.exchanges = static_cast<uint32_t>(program.exchanges.size());
+    : segment_(segment), config_(config), interval_(config.stats_interval), collector_(collector) {
+  layout_.exchanges = kExchangeSlots;
   layout_.roles = static_cast<uint32_t>(program.roles.size());
   for (const Exchange& x : program.exchanges) exchange_names_.push_back(x.name);
   for (const Role& r : program.roles) role_names_.push_back(r.name);
@@ -217,11 +219,17 @@ void StatsThread::SelfCheck() {
 }
 
 void StatsThread::Run() {
-  const int64_t interval = absl::ToInt64Nanoseconds(config_.stats_interval);
+  Collector* collector;
+  int64_t interval;
+  {
+    absl::MutexLock l(&mu_);
+    collector = collector_;
+    interval = absl::ToInt64Nanoseconds(interval_);
+  }
   int64_t next = start_ns_ + interval;
-  if (collector_ != nullptr) {
-    collector_->Poll();  // the base sample, so the first line already has rates
-    LOG(INFO) << "hosts:\n" << collector_->InventorySummary();
+  if (collector != nullptr) {
+    collector->Poll();  // the base sample, so the first line already has rates
+    LOG(INFO) << "hosts:\n" << collector->InventorySummary();
   }
   for (;;) {
     {
@@ -229,18 +237,49 @@ void StatsThread::Run() {
       absl::MutexLock l(&mu_);
       absl::Duration wait = absl::Nanoseconds(next - MonoNanos());
       if (mu_.AwaitWithTimeout(absl::Condition(&stop_), wait)) return;
+      collector = collector_;
+      retired_collectors_.clear();  // collectors reloads replaced: no longer polled
     }
     // Agents are polled without the lock: a slow one delays this line by at most its
     // timeout, and never the master, which takes the lock to retire a dead worker's slot.
-    if (collector_ != nullptr) collector_->Poll();
+    // (Reconfigure keeps a replaced collector alive until this loop comes round again.)
+    if (collector != nullptr) collector->Poll();
     {
       absl::MutexLock l(&mu_);
       Emit(/*final=*/false);
+      interval = absl::ToInt64Nanoseconds(interval_);
     }
     next += interval;
     const int64_t now = MonoNanos();
     if (next <= now) next = now + interval;  // we were starved: skip, do not burst
   }
+}
+
+void StatsThread::Reconfigure(const Program& program, uint64_t generation, absl::Duration interval,
+                              std::unique_ptr<Collector> collector) {
+  absl::MutexLock l(&mu_);
+  exchange_names_.clear();
+  for (const Exchange& x : program.exchanges) exchange_names_.push_back(x.name);
+  generation_ = generation;
+  interval_ = interval;
+  if (collector != nullptr) {
+    if (owned_collector_ != nullptr) retired_collectors_.push_back(std::move(owned_collector_));
+    owned_collector_ = std::move(collector);
+    collector_ = owned_collector_.get();
+  }
+}
+
+void StatsThread::ReopenFile() {
+  absl::MutexLock l(&mu_);
+  if (config_.stats_file.empty()) return;
+  FILE* f = fopen(config_.stats_file.c_str(), "a");
+  if (f == nullptr) {
+    LOG(ERROR) << "--stats_file " << config_.stats_file << ": cannot reopen: " << strerror(errno)
+               << "; still writing to the old file";
+    return;
+  }
+  if (file_ != nullptr) fclose(file_);
+  file_ = f;
 }
 
 void StatsThread::SnapshotAll(StatsState* total) {
@@ -270,7 +309,12 @@ void StatsThread::Emit(bool final) {
   SnapshotAll(&now);
   const int64_t t = MonoNanos();
   const double interval_s = static_cast<double>(t - prev_ns_) / 1e9;
-  if (!final || interval_s > 0.05) LOG(INFO) << HumanLine(now, prev_, interval_s);
+  if (!final || interval_s > 0.05) {
+    const std::string human = HumanLine(now, prev_, interval_s);
+    LOG(INFO) << human;
+    // What `systemctl status fleetsim` shows (a no-op outside systemd).
+    sd_notify(0, ("STATUS=" + human).c_str());
+  }
   if (file_ != nullptr) {
     std::string line = Line(now, prev_, interval_s, final).dump();
     first_line_ = false;
@@ -295,6 +339,7 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
   j["interval_s"] = Round(interval_s, 3);
   j["final"] = final;
   j["workers"] = {{"planned", segment_->num_slots()}, {"running", workers_running_}};
+  j["config_generation"] = generation_;
   if (collector_ != nullptr) {
     nlohmann::json gen = collector_->GeneratorJson();
     j["generator"] = nlohmann::ordered_json::parse(gen.dump());
@@ -338,7 +383,7 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
                    {"bytes_received", d.C(Counter::kBytesReceived)}};
   j["send_time_us"] = Percentiles(d.H(static_cast<uint32_t>(GlobalHistogram::kSendTime)), 1e3);
   Histogram lat, unc;
-  for (uint32_t x = 0; x < layout_.exchanges; ++x) {
+  for (uint32_t x = 0; x < exchange_names_.size(); ++x) {
     lat.Merge(d.H(layout_.LatencyHist(x)));
     unc.Merge(d.H(layout_.UncorrectedHist(x)));
   }
@@ -361,7 +406,7 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
   j["errors"] = errors(d);
   auto steps = [&](const Delta& v, bool with_latency) {
     Json s = Json::object();
-    for (uint32_t x = 0; x < layout_.exchanges; ++x) {
+    for (uint32_t x = 0; x < exchange_names_.size(); ++x) {
       Json one = {{"sent", v.X(x, ExchangeCounter::kSent)},
                   {"received", v.X(x, ExchangeCounter::kReceived)},
                   {"errors", v.X(x, ExchangeCounter::kErrors)},
@@ -405,7 +450,7 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
   t["steps"] = steps(total, final);
   if (final) {
     Histogram all_lat, all_unc;
-    for (uint32_t x = 0; x < layout_.exchanges; ++x) {
+    for (uint32_t x = 0; x < exchange_names_.size(); ++x) {
       all_lat.Merge(now.hists[layout_.LatencyHist(x)]);
       all_unc.Merge(now.hists[layout_.UncorrectedHist(x)]);
     }
@@ -421,6 +466,8 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
   t["periodic_skipped"] = total.C(Counter::kPeriodicSkipped);
   t["members"]["lost"] = total.C(Counter::kMembersLost);
   t["worker_respawns"] = total.C(Counter::kWorkerRespawns);
+  t["reloads"] = {{"ok", total.C(Counter::kReloadsOk)},
+                  {"failed", total.C(Counter::kReloadsFailed)}};
   j["totals"] = t;
   return j;
 }
@@ -437,7 +484,7 @@ std::string StatsThread::HumanLine(const StatsState& now, const StatsState& prev
     backoff += now.counters[b + static_cast<uint32_t>(RoleGauge::kBackoff)];
   }
   Histogram lat;
-  for (uint32_t x = 0; x < layout_.exchanges; ++x) lat.Merge(d.H(layout_.LatencyHist(x)));
+  for (uint32_t x = 0; x < exchange_names_.size(); ++x) lat.Merge(d.H(layout_.LatencyHist(x)));
   const uint64_t expected = d.C(Counter::kExpected);
   const double err = expected ? 100.0 * d.C(Counter::kMissed) / expected : 0;
   return absl::StrFormat(
@@ -478,7 +525,7 @@ std::string StatsThread::Summary(const StatsState& total) const {
                         t.C(Counter::kBytesSent), t.C(Counter::kBytesReceived));
   absl::StrAppendFormat(&s, "%-14s %10s %10s %8s %9s %9s %9s %9s\n", "step", "sent", "received",
                         "errors", "p50 ms", "p99 ms", "max ms", "p99 unc");
-  for (uint32_t x = 0; x < layout_.exchanges; ++x) {
+  for (uint32_t x = 0; x < exchange_names_.size(); ++x) {
     const Histogram h = t.H(layout_.LatencyHist(x));
     const Histogram u = t.H(layout_.UncorrectedHist(x));
     absl::StrAppendFormat(&s, "%-14s %10u %10u %8u %9.3f %9.3f %9.3f %9.3f\n", exchange_names_[x],

@@ -68,6 +68,14 @@ class StatsThread {
   void SetWorkersRunning(uint32_t n) ABSL_LOCKS_EXCLUDED(mu_);
   void SetWorkerPids(std::vector<pid_t> pids) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Reload: a new configuration generation. Exchange indices are stable (new ones come
+  // after), so counts continue; the interval applies from the next line; `collector`
+  // replaces the current one (a different --agents), or null to keep it.
+  void Reconfigure(const Program& program, uint64_t generation, absl::Duration interval,
+                   std::unique_ptr<Collector> collector) ABSL_LOCKS_EXCLUDED(mu_);
+  // Reopens --stats_file (after logrotate moved it). Called on every SIGHUP.
+  void ReopenFile() ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   void Run();
   // Snapshots every slot into slots_; returns the merged cumulative state.
@@ -83,10 +91,16 @@ class StatsThread {
 
   StatsSegment* segment_;
   const Config config_;
+  absl::Duration interval_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 1;
+  std::unique_ptr<Collector> owned_collector_ ABSL_GUARDED_BY(mu_);  // one a reload brought
+  // Collectors reloads replaced, freed by the stats thread once it no longer polls them.
+  std::vector<std::unique_ptr<Collector>> retired_collectors_ ABSL_GUARDED_BY(mu_);
   CounterLayout layout_;
-  std::vector<std::string> exchange_names_;
+  std::vector<std::string> exchange_names_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> role_names_;
-  Collector* collector_;
+  // Read and polled by the stats thread; swapped by Reconfigure under mu_.
+  Collector* collector_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
@@ -104,7 +118,7 @@ class StatsThread {
   bool bottleneck_ ABSL_GUARDED_BY(mu_) = false;
   int64_t start_ns_ = 0;
   int64_t prev_ns_ ABSL_GUARDED_BY(mu_) = 0;
-  FILE* file_ = nullptr;
+  FILE* file_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::thread thread_;
 };
 

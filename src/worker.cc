@@ -68,24 +68,37 @@ Worker::Worker(const Program* program, const WorkerOptions& opts, StatsSegment* 
     : prog_(program),
       opts_(opts),
       stats_(stats),
-      eval_(program, program->seed * 0x9E3779B97F4A7C15ULL + opts.index + 1) {
-  layout_.exchanges = static_cast<uint32_t>(prog_->exchanges.size());
+      eval_(program->seed * 0x9E3779B97F4A7C15ULL + opts.index + 1) {
+  layout_.exchanges = kExchangeSlots;
   layout_.roles = static_cast<uint32_t>(prog_->roles.size());
   counters_.assign(layout_.num_counters(), 0);
   hists_.resize(layout_.num_histograms());
   rx_.reset(new char[kRxScratch]);
-  for (const Message& m : prog_->messages) tx_cap_ = std::max(tx_cap_, m.format.size());
-  tx_.reset(new char[tx_cap_ + 1]);
-  for (const in_addr& host : prog_->host_addrs) {
-    for (const Port& port : prog_->ports) {
+  programs_.emplace_back();
+  programs_[0].p = program;
+  SetupSlot(&programs_[0]);
+  nvars_ = static_cast<uint32_t>(prog_->vars.size());
+  BuildMembers();
+}
+
+void Worker::SetupSlot(ProgramSlot* slot) {
+  const Program& p = *slot->p;
+  slot->dests.clear();
+  for (const in_addr& host : p.host_addrs) {
+    for (const Port& port : p.ports) {
       sockaddr_in a{};
       a.sin_family = AF_INET;
       a.sin_addr = host;
       a.sin_port = htons(port.port);
-      dests_.push_back(a);
+      slot->dests.push_back(a);
     }
   }
-  BuildMembers();
+  size_t need = tx_cap_;
+  for (const Message& m : p.messages) need = std::max(need, m.format.size());
+  if (need > tx_cap_ || tx_ == nullptr) {
+    tx_.reset(new char[need + 1]);
+    tx_cap_ = need;
+  }
 }
 
 Worker::~Worker() {
@@ -95,38 +108,54 @@ Worker::~Worker() {
 }
 
 void Worker::BuildMembers() {
-  const uint32_t w = opts_.index, n = opts_.num_workers;
   roles_.resize(prog_->roles.size());
   for (const Role& r : prog_->roles) {
     keys_per_dev_ = std::max<uint32_t>(keys_per_dev_, static_cast<uint32_t>(r.conns.size()));
   }
-  size_t total = 0;
   for (size_t r = 0; r < prog_->roles.size(); ++r) {
-    const Role& role = prog_->roles[r];
-    RoleRun& run = roles_[r];
-    run.first = static_cast<uint32_t>(total);
-    run.owned = role.count / n + (w < role.count % n ? 1 : 0);
-    run.active_limit = run.owned;
-    total += run.owned;
+    const uint32_t count = prog_->roles[r].count, n = opts_.num_workers;
+    const uint32_t owned = count / n + (opts_.index < count % n ? 1 : 0);
+    Grow(static_cast<uint16_t>(r), owned);
+    roles_[r].active_limit = owned;
+    Gauge(static_cast<uint16_t>(r), RoleGauge::kTarget) = owned;
   }
-  devs_.resize(total);
-  vars_.assign(total * prog_->vars.size(), 0);
-  for (size_t r = 0; r < prog_->roles.size(); ++r) {
-    const RoleRun& run = roles_[r];
-    for (uint32_t j = 0; j < run.owned; ++j) {
-      Device& d = devs_[run.first + j];
-      for (int c = 0; c < kMaxConnsPerDevice; ++c) {
-        d.conn[c] = kNoConn;
-        d.slot[c] = SlotState::kNone;
-        d.attempts[c] = 0;
-      }
-      d.role = static_cast<uint16_t>(r);
-      d.phase = MemberPhase::kPending;
-      d.flags = 0;
+}
+
+void Worker::Grow(uint16_t role, uint32_t extra) {
+  if (extra == 0) return;
+  RoleRun& run = roles_[role];
+  const uint32_t first = static_cast<uint32_t>(devs_.size());
+  devs_.resize(first + extra);
+  for (uint32_t d = first; d < first + extra; ++d) {
+    Device& dev = devs_[d];
+    for (int c = 0; c < kMaxConnsPerDevice; ++c) {
+      dev.conn[c] = kNoConn;
+      dev.slot[c] = SlotState::kNone;
+      dev.attempts[c] = 0;
     }
-    Gauge(static_cast<uint16_t>(r), RoleGauge::kTarget) = run.active_limit;
-    Gauge(static_cast<uint16_t>(r), RoleGauge::kPending) = run.owned;
+    dev.role = role;
+    dev.phase = MemberPhase::kPending;
+    dev.flags = 0;
   }
+  vars_.resize(devs_.size() * nvars_, 0);
+  timers_.Resize(static_cast<uint32_t>(devs_.size() * keys_per_dev_));
+  run.segs.push_back(Segment{first, run.owned, extra});
+  run.owned += extra;
+  Gauge(role, RoleGauge::kPending) += extra;
+}
+
+uint32_t Worker::DeviceOf(uint16_t role, uint32_t j) const {
+  for (const Segment& s : roles_[role].segs) {
+    if (j - s.first_j < s.n) return s.first_d + (j - s.first_j);
+  }
+  return kNoConn;  // REQUIRES j < owned: unreachable
+}
+
+uint32_t Worker::MemberIndex(uint32_t d) const {
+  for (const Segment& s : roles_[devs_[d].role].segs) {
+    if (d - s.first_d < s.n) return (s.first_j + (d - s.first_d)) * opts_.num_workers + opts_.index;
+  }
+  return 0;  // every device is in a segment of its role: unreachable
 }
 
 void Worker::SetPhase(Device& dev, MemberPhase p) {
@@ -155,7 +184,7 @@ void Worker::SetPhase(Device& dev, MemberPhase p) {
 
 int64_t Worker::Resolve(const DynDuration& d, uint32_t dev) const {
   if (d.var < 0) return ToNanos(d.fixed);
-  uint64_t v = vars_[static_cast<size_t>(dev) * prog_->vars.size() + d.var];
+  uint64_t v = vars_[static_cast<size_t>(dev) * nvars_ + d.var];
   if (v == 0 || v > (uint64_t{1} << 40)) return ToNanos(d.fallback);
   return static_cast<int64_t>(v) * ToNanos(d.unit);
 }
@@ -165,7 +194,7 @@ MemberContext Worker::Context(uint32_t d, uint32_t seq) const {
   ctx.index = MemberIndex(d);
   ctx.id = prog_->roles[devs_[d].role].first_id + ctx.index;
   ctx.seq = seq;
-  ctx.vars = prog_->vars.empty() ? nullptr : &vars_[static_cast<size_t>(d) * prog_->vars.size()];
+  ctx.vars = nvars_ == 0 ? nullptr : &vars_[static_cast<size_t>(d) * nvars_];
   return ctx;
 }
 
@@ -176,26 +205,33 @@ void Worker::OnRampTick() {
   for (size_t r = 0; r < roles_.size(); ++r) {
     RoleRun& run = roles_[r];
     const std::vector<RampPhase>& phases = prog_->roles[r].ramp;
-    uint32_t allowed = run.active_limit;
+    uint64_t allowed = UINT64_MAX;  // starts this tick may make: no ramp, no limit
     if (!phases.empty()) {
       if (run.phase_start_ns == 0) run.phase_start_ns = now;
       // Move past finished phases (each starts where the last one ended).
       while (run.phase + 1 < phases.size() &&
              now - run.phase_start_ns >= ToNanos(phases[run.phase].duration)) {
         run.phase_start_ns += ToNanos(phases[run.phase].duration);
-        run.started_at_phase_start = run.started;
+        run.started_in_phase = 0;
         ++run.phase;
       }
       const double rate = phases[run.phase].rate / opts_.num_workers;
       if (rate > 0) {
-        double due = rate * static_cast<double>(now - run.phase_start_ns) / 1e9;
-        allowed = std::min<uint64_t>(allowed,
-                                     run.started_at_phase_start + static_cast<uint64_t>(due) + 1);
+        const uint64_t due =
+            static_cast<uint64_t>(rate * static_cast<double>(now - run.phase_start_ns) / 1e9) + 1;
+        allowed = due > run.started_in_phase ? due - run.started_in_phase : 0;
       }
     }
     uint32_t budget = kMaxStartsPerTick;
-    while (run.started < allowed && budget-- > 0) StartMember(run.first + run.started++);
-    more = more || run.started < run.active_limit;
+    while (run.next < run.active_limit && allowed > 0 && budget > 0) {
+      const uint32_t d = DeviceOf(static_cast<uint16_t>(r), run.next++);
+      if (devs_[d].phase != MemberPhase::kPending) continue;
+      StartMember(d);
+      ++run.started_in_phase;
+      --allowed;
+      --budget;
+    }
+    more = more || run.next < run.active_limit;
   }
   if (!more) ev_timer_stop(loop_, &ramp_);
 }
@@ -318,6 +354,8 @@ void Worker::OnControl() {
         BeginDrain(absl::Milliseconds(msg.arg));
         break;
       case ControlKind::kReload:
+        OnReload(payload, msg.arg);
+        break;
       case ControlKind::kSetup:
       case ControlKind::kReady:
       case ControlKind::kDrained:

@@ -56,19 +56,35 @@ class Worker {
   int Run();
 
  private:
-  struct RoleRun {       // the ramp of one role in this worker
-    uint32_t first = 0;  // its members: devs_[first, first + owned)
-    uint32_t owned = 0;
-    uint32_t started = 0;       // members started so far (in member order)
-    uint32_t active_limit = 0;  // members that should run (count lowered by reload: fewer)
+  // A run of a role's members: local numbers j in [first_j, first_j + n) live at
+  // devs_[first_d, first_d + n). A role has one segment, plus one per reload that raised
+  // its count past what was allocated (devs_ only grows, so indices held elsewhere stay).
+  struct Segment {
+    uint32_t first_d = 0, first_j = 0, n = 0;
+  };
+  struct RoleRun {  // one role's members in this worker, and their ramp
+    std::vector<Segment> segs;
+    uint32_t owned = 0;         // members allocated: local numbers j < owned
+    uint32_t active_limit = 0;  // members that should run: j < active_limit
+    uint32_t next = 0;          // the ramp's cursor: no pending member below it
     size_t phase = 0;
-    int64_t phase_start_ns = 0;
-    uint32_t started_at_phase_start = 0;
+    int64_t phase_start_ns = 0;  // 0: the phase starts at the next ramp tick
+    uint64_t started_in_phase = 0;
+  };
+  // A configuration generation and the connections still running it. A reload adds one;
+  // a slot is freed when it is not current and its last connection closes.
+  struct ProgramSlot {
+    std::unique_ptr<Program> owned;  // null for the program the worker was built with
+    const Program* p = nullptr;
+    uint32_t conns = 0;
+    std::vector<sockaddr_in> dests;  // [host * ports + port]
   };
   enum class EndHow { kNormal, kFailed, kDrop };
 
   // worker.cc: lifecycle
   void BuildMembers();
+  void Grow(uint16_t role, uint32_t extra);
+  uint32_t DeviceOf(uint16_t role, uint32_t j) const;
   void OnRampTick();
   void StartMember(uint32_t d);
   void StopMember(uint32_t d);
@@ -95,9 +111,7 @@ class Worker {
   int64_t Resolve(const DynDuration& d, uint32_t dev) const;
   MemberContext Context(uint32_t d, uint32_t seq) const;
   // The member's index within its role ($index): member i of a role is worker i % n's.
-  uint32_t MemberIndex(uint32_t d) const {
-    return (d - roles_[devs_[d].role].first) * opts_.num_workers + opts_.index;
-  }
+  uint32_t MemberIndex(uint32_t d) const;
   // Timers are keyed per (device, named connection); keys_per_dev_ is the most connections
   // any role of the program has, so an RDP device costs two keys, not kMaxConnsPerDevice.
   uint32_t TimerKey(uint32_t d, uint8_t ci) const { return d * keys_per_dev_ + ci; }
@@ -127,9 +141,21 @@ class Worker {
   void NextPeriod(uint32_t d, uint8_t ci, int64_t nominal);
   void ScheduleSlot(uint32_t d, uint8_t ci, SlotState s, int64_t due_ns);
   void UpdateInterest(Conn* c);
+  // The program a connection runs (its generation; the current one for new connections).
+  const Program& P(const Conn* c) const { return *programs_[c->prog].p; }
   const ConnSpec& Spec(const Conn* c) const {
-    return prog_->roles[devs_[c->device].role].conns[c->ci];
+    return P(c).roles[devs_[c->device].role].conns[c->ci];
   }
+
+  // worker_reload.cc: a new configuration, applied live
+  void OnReload(const std::string& payload, uint64_t generation);
+  absl::Status ApplyProgram(std::unique_ptr<Program> program);
+  void SetupSlot(ProgramSlot* slot);
+  // A connection of generation `slot` closed (or moved to another).
+  void ReleaseProgram(uint8_t slot);
+  // Frees generation `slot` if it is not current and no connection runs it.
+  void MaybeFreeProgram(uint8_t slot);
+  void ResizeRole(uint16_t role, uint32_t members);
 
   static void IoCb(struct ev_loop* loop, ev_io* w, int revents);
   static void TimerCb(void* worker, uint32_t key, int64_t due);
@@ -139,7 +165,10 @@ class Worker {
   static void ControlCb(struct ev_loop* loop, ev_io* w, int revents);
   static void SignalCb(struct ev_loop* loop, ev_io* w, int revents);
 
-  const Program* prog_;
+  const Program* prog_;  // the current generation (programs_[cur_].p)
+  std::vector<ProgramSlot> programs_;
+  uint8_t cur_ = 0;
+  uint32_t nvars_ = 0;  // variables per member in vars_
   WorkerOptions opts_;
   StatsSegment* stats_;
   CounterLayout layout_;
@@ -151,13 +180,12 @@ class Worker {
 
   uint32_t keys_per_dev_ = 1;
   std::vector<Device> devs_;
-  std::vector<uint64_t> vars_;  // devs_.size() * prog_->vars.size(): captured variables
+  std::vector<uint64_t> vars_;  // devs_.size() * nvars_: captured variables
   std::vector<RoleRun> roles_;
   ConnPool conns_;
   PreciseTimers timers_;  // one per (device, connection): TimerKey()
   BufferPool bufs_;
   MessageEval eval_;
-  std::vector<sockaddr_in> dests_;  // [host * ports + port]
   std::vector<uint64_t> counters_;
   std::vector<Histogram> hists_;
   std::unique_ptr<char[]> rx_;  // receive scratch shared by every connection

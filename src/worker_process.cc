@@ -43,7 +43,12 @@ int RunReexecutedWorker(int index, int channel_fd, int stats_fd) {
                << ": bad setup: " << (setup.ok() ? "wrong index" : setup.status().message());
     return 1;
   }
-  auto program = CompileScenario(setup->scenario_text, setup->scenario_file, setup->overrides);
+  // Exchange and variable indices as the master's running program has them.
+  Program order;
+  for (const std::string& x : setup->exchanges) order.exchanges.push_back(Exchange{x, 0, false});
+  order.vars = setup->vars;
+  auto program =
+      CompileScenario(setup->scenario_text, setup->scenario_file, setup->overrides, &order);
   if (!program.ok()) {  // the master compiled the same text: this cannot happen but be clear
     LOG(ERROR) << "worker " << index << ": " << program.status().message();
     return 1;

@@ -15,7 +15,9 @@ std::string WorkerSetup::Encode() const {
                       {"scenario_text", scenario_text},
                       {"overrides", overrides},
                       {"publish_interval_ns", absl::ToInt64Nanoseconds(publish_interval)},
-                      {"histograms", histograms}};
+                      {"histograms", histograms},
+                      {"exchanges", exchanges},
+                      {"vars", vars}};
   return j.dump();
 }
 
@@ -34,6 +36,8 @@ absl::StatusOr<WorkerSetup> WorkerSetup::Decode(const std::string& bytes) {
     s.overrides = j.at("overrides").get<std::vector<std::string>>();
     s.publish_interval = absl::Nanoseconds(j.at("publish_interval_ns").get<int64_t>());
     s.histograms = j.at("histograms").get<bool>();
+    s.exchanges = j.at("exchanges").get<std::vector<std::string>>();
+    s.vars = j.at("vars").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
     return absl::InvalidArgumentError(std::string("worker setup: ") + e.what());
   }

@@ -27,6 +27,10 @@ struct WorkerSetup {
   std::vector<std::string> overrides;  // --set items
   absl::Duration publish_interval = absl::Milliseconds(200);
   bool histograms = true;
+  // The running program's exchange and variable order, which a re-executed worker's
+  // compile keeps (after a reload it differs from a fresh compile's).
+  std::vector<std::string> exchanges;
+  std::vector<std::string> vars;
 
   std::string Encode() const;
   static absl::StatusOr<WorkerSetup> Decode(const std::string& bytes);

@@ -101,14 +101,14 @@ TEST(ScenarioTest, EncodesLikePythonStruct) {
   auto p = Compile(kBase);
   ASSERT_TRUE(p.ok()) << p.status();
   const Program& prog = **p;
-  MessageEval eval(&prog, 1);
+  MessageEval eval(1);
   MemberContext ctx;
   ctx.id = 7;
   ctx.seq = 1;
   std::vector<uint64_t> vars = {0xAABBCCDD, 30};
   ctx.vars = vars.data();
   std::string out(prog.messages[0].format.size(), '\0');
-  eval.Encode(prog.messages[0], ctx, out.data());
+  eval.Encode(prog, prog.messages[0], ctx, out.data());
   // struct.pack('!HBBIH6s16sH', 0x4653, 1, 1, 1, 24, b'\x02\x00\x00\x00\x00\x07',
   //             b'FS00000000000007', 3)
   const std::string want = std::string("\x46\x53\x01\x01\x00\x00\x00\x01\x00\x18", 10) +
@@ -116,7 +116,7 @@ TEST(ScenarioTest, EncodesLikePythonStruct) {
                            std::string("\x00\x03", 2);
   EXPECT_EQ(out, want);
   std::string hb(prog.messages[2].format.size(), '\0');
-  eval.Encode(prog.messages[2], ctx, hb.data());
+  eval.Encode(prog, prog.messages[2], ctx, hb.data());
   EXPECT_EQ(hb.substr(10), std::string("\xAA\xBB\xCC\xDD", 4));
 }
 
