@@ -45,6 +45,10 @@ DEFINE_string(publish_interval, "200ms",
 DEFINE_bool(histograms, true,
             "Record latency histograms (turn off only to measure their "
             "cost).");
+// Internal: how the master re-executes a worker after a crash.
+DEFINE_int32(worker_index, -1, "(internal) run as worker N of a running master");
+DEFINE_int32(worker_fd, -1, "(internal) the worker's control channel");
+DEFINE_int32(stats_fd, -1, "(internal) the master's stats segment");
 DEFINE_bool(check, false,
             "Validate --scenario, print every message of member 0 of each "
             "role as a hex dump with its fields, and exit 0 (valid) or 1.");
@@ -80,6 +84,18 @@ absl::StatusOr<absl::Duration> DurationFlag(const std::string& value, const char
 }  // namespace
 
 const std::vector<std::string>& SetFlagValues() { return SetValues(); }
+
+WorkerInvocation WorkerInvocationFromFlags() {
+  return WorkerInvocation{FLAGS_worker_index, FLAGS_worker_fd, FLAGS_stats_fd};
+}
+
+void ConfigureLogging(bool reexecuted_worker) {
+  FLAGS_logbufsecs = 0;
+  if (reexecuted_worker || FLAGS_log_dir.empty()) FLAGS_logtostderr = true;
+  FLAGS_alsologtostderr = !FLAGS_logtostderr;
+}
+
+void SetVerbosity(int v) { FLAGS_v = v; }
 
 absl::StatusOr<Config> Config::FromFlags() {
   (void)kSetValidator;

@@ -45,6 +45,24 @@ absl::Status ReloadFlagfile(const std::string& flagfile);
 // Every --set value given so far, in order (gflags keeps only the last; we keep them all).
 const std::vector<std::string>& SetFlagValues();
 
+// How this process was started: as the daemon (index < 0), or as a worker the master
+// re-executed after a crash (internal flags --worker_index, --worker_fd, --stats_fd).
+struct WorkerInvocation {
+  int index = -1;
+  int channel_fd = -1;
+  int stats_fd = -1;
+};
+WorkerInvocation WorkerInvocationFromFlags();
+
+// glog from the flags: with --log_dir, files and their fleetsim.INFO (etc.) symlinks that
+// tail -F follows, every line also on stderr (for the journal); without, stderr only. Lines
+// are written as they happen, not after glog's default 30 s of buffering. A re-executed
+// worker logs to stderr only: the files belong to the master.
+void ConfigureLogging(bool reexecuted_worker);
+
+// --v, changed on reload.
+void SetVerbosity(int v);
+
 }  // namespace fleetsim
 
 #endif  // FLEETSIM_SRC_CONFIG_H_

@@ -14,11 +14,6 @@
 #include "src/scenario_check.h"
 #include "src/worker_process.h"
 
-// Internal: how the master re-executes a worker after a crash.
-DEFINE_int32(worker_index, -1, "(internal) run as worker N of a running master");
-DEFINE_int32(worker_fd, -1, "(internal) the worker's control channel");
-DEFINE_int32(stats_fd, -1, "(internal) the master's stats segment");
-
 int main(int argc, char** argv) {
   gflags::SetUsageMessage(
       "a load simulator for IoT device servers\n"
@@ -27,17 +22,12 @@ int main(int argc, char** argv) {
       "  fleetsim --flagfile=/etc/fleetsim/fleetsim.flags   as a service");
   gflags::SetVersionString(FLEETSIM_VERSION);
   gflags::ParseCommandLineFlags(&argc, &argv, true);
-  if (FLAGS_worker_index >= 0) {
-    // A re-executed worker logs to the master's stderr (its files belong to the master).
-    FLAGS_logtostderr = true;
-    google::InitGoogleLogging(argv[0]);
-    return fleetsim::RunReexecutedWorker(FLAGS_worker_index, FLAGS_worker_fd, FLAGS_stats_fd);
-  }
-  // Lines appear as they happen (tail -F), not after glog's default 30 s buffering.
-  FLAGS_logbufsecs = 0;
-  if (FLAGS_log_dir.empty()) FLAGS_logtostderr = true;
-  FLAGS_alsologtostderr = !FLAGS_logtostderr;  // the journal reads stderr too
+  const fleetsim::WorkerInvocation worker = fleetsim::WorkerInvocationFromFlags();
+  fleetsim::ConfigureLogging(/*reexecuted_worker=*/worker.index >= 0);
   google::InitGoogleLogging(argv[0]);
+  if (worker.index >= 0) {
+    return fleetsim::RunReexecutedWorker(worker.index, worker.channel_fd, worker.stats_fd);
+  }
 
   absl::StatusOr<fleetsim::Config> config = fleetsim::Config::FromFlags();
   if (!config.ok()) {

@@ -14,7 +14,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "gflags/gflags.h"
 #include "glog/logging.h"
 #include "src/master.h"
 #include "src/scenario.h"
@@ -206,7 +205,7 @@ void Master::Reload() {
   config_.workers = running.workers;
   config_.stats_file = running.stats_file;
   config_.histograms = running.histograms;
-  FLAGS_v = config_.verbosity;
+  SetVerbosity(config_.verbosity);
   stats_->Reconfigure(*program_, generation_, config_.stats_interval, std::move(next->collector));
   stats_->AddMasterCount(Counter::kReloadsOk, 1);
   LOG(INFO) << "reload: configuration generation " << generation_ << " from " << config_.scenario
