@@ -83,6 +83,9 @@ absl::Status Master::ForkWorkers() {
       for (uint32_t j = 0; j < i; ++j) close(workers_[j].channel);
       close(fds[0]);
       prctl(PR_SET_PDEATHSIG, SIGTERM);  // the master died: drain and go
+      // glog gives a forked process its own log files; they must not take over the
+      // fleetsim.INFO (etc.) symlinks that tail -F follows: those stay the master's.
+      for (int sev = 0; sev < google::NUM_SEVERITIES; ++sev) google::SetLogSymlink(sev, "");
       WorkerOptions opts;
       opts.index = i;
       opts.num_workers = plan_.workers;
