@@ -54,7 +54,8 @@ std::string Plan::ToString() const {
 absl::StatusOr<Plan> MakePlan(const Program& p, const SysLimits& lim, uint32_t requested) {
   Plan plan;
   plan.members = p.total_members();
-  plan.fd_budget = lim.nofile > kReservedFds ? lim.nofile - kReservedFds : 0;
+  plan.fd_budget = std::min<uint64_t>(lim.nofile > kReservedFds ? lim.nofile - kReservedFds : 0,
+                                      kMaxConnsPerWorker);
   // Short-lived connections (open: every) are open a small part of each period; keep 10 %
   // of a worker's descriptors for them rather than planning one per member.
   constexpr double kPeriodicHeadroom = 0.1;

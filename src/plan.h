@@ -21,6 +21,10 @@ namespace fleetsim {
 // File descriptors a worker keeps for itself (epoll, control channel, signalfd, logs).
 inline constexpr uint64_t kReservedFds = 64;
 inline constexpr uint32_t kMaxWorkers = 4096;
+// Connections one worker holds at most, whatever the open-files limit: a connection borrows
+// a buffer by a 16-bit index (BufferPool), and one loop past ~60k sockets gains nothing over
+// two. With LimitNOFILE=1048576 a million devices are 17 workers, not one per core.
+inline constexpr uint64_t kMaxConnsPerWorker = 60000;
 
 struct Plan {
   uint32_t workers = 1;
