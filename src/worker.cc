@@ -72,7 +72,7 @@ Worker::Worker(const Program* program, const WorkerOptions& opts, StatsSegment* 
   layout_.exchanges = static_cast<uint32_t>(prog_->exchanges.size());
   layout_.roles = static_cast<uint32_t>(prog_->roles.size());
   counters_.assign(layout_.num_counters(), 0);
-  hists_.resize(layout_.num_histograms());
+  hists_ = HistogramArray(layout_.num_histograms());
   rx_.reset(new char[kRxScratch]);
   for (const Message& m : prog_->messages) tx_cap_ = std::max(tx_cap_, m.format.size());
   tx_.reset(new char[tx_cap_ + 1]);

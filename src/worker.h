@@ -26,10 +26,11 @@
 #include "src/counters.h"
 #include "src/device.h"
 #include "src/histogram.h"
+#include "src/histogram_array.h"
 #include "src/message_eval.h"
+#include "src/precise_timers.h"
 #include "src/program.h"
 #include "src/stats_segment.h"
-#include "src/precise_timers.h"
 
 namespace fleetsim {
 
@@ -150,7 +151,7 @@ class Worker {
   MessageEval eval_;
   std::vector<sockaddr_in> dests_;  // [host * ports + port]
   std::vector<uint64_t> counters_;
-  std::vector<Histogram> hists_;
+  HistogramArray hists_;            // in fresh zero pages: costs only the buckets in use
   std::unique_ptr<char[]> rx_;      // receive scratch shared by every connection
   std::unique_ptr<char[]> tx_;      // encode scratch (the largest message)
   size_t tx_cap_ = 0;
