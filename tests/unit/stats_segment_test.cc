@@ -497,12 +497,20 @@ void RunConcurrentWriter(void (*write)(uint64_t, Payload*),
   const uint32_t slot = 1;
   Payload got(layout);
 
-  // How long one uncontended copy takes here (sanitizers make it 10-50x slower); the
-  // writer's gaps are scaled by it.
+  // How long one uncontended copy of a state the writer will reach takes here (copies are
+  // as long as the bucket ranges; sanitizers make them 10-50x slower); the writer's gaps are
+  // scaled by it. Then the slot starts over, so the writer begins from a reset slot and
+  // `got` from a wider range than the writer's first states.
+  {
+    Payload late(layout);
+    for (uint64_t k = 1; k <= 2000; ++k) write(k, &late);
+    seg->Publish(slot, late.counters.data(), late.hists.data(), 0);
+  }
   const int64_t t0 = MonoNanos();
   for (int i = 0; i < 20; ++i)
     ASSERT_TRUE(seg->Snapshot(slot, got.counters.data(), got.hists.data()));
   const int64_t copy_ns = std::max<int64_t>((MonoNanos() - t0) / 20, 1000);
+  seg->ResetSlot(slot);
 
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> published{0};
