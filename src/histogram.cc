@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 
 namespace fleetsim {
 
@@ -17,7 +18,12 @@ T SaturatingSub(T a, T b) {
 }  // namespace
 
 void Histogram::Merge(const Histogram& other) {
-  for (int i = 0; i < kNumBuckets; ++i) buckets_[i] += other.buckets_[i];
+  static_assert(offsetof(Histogram, buckets_) == kTotalsBytes, "totals precede the buckets");
+  // Only other's non-zero buckets: a zero added to an untouched page would fault it in. For
+  // the same reason an empty `other` (all-zero totals) writes nothing, not even our totals.
+  if (other.count_ == 0) return;
+  const BucketRange r = other.bucket_range();
+  for (int i = r.begin; i < r.end; ++i) buckets_[i] += other.buckets_[i];
   sum_ += other.sum_;
   count_ += other.count_;
   overflow_ += other.overflow_;
@@ -27,10 +33,12 @@ void Histogram::Merge(const Histogram& other) {
 }
 
 void Histogram::Subtract(const Histogram& earlier) {
+  // Outside our range our buckets are zero, so the (saturated) difference is zero there too.
+  const BucketRange r = bucket_range();
   uint64_t count = 0;
   int lowest = -1;
   int highest = -1;
-  for (int i = 0; i < kNumBuckets; ++i) {
+  for (int i = r.begin; i < r.end; ++i) {
     const uint64_t d = SaturatingSub(buckets_[i], earlier.buckets_[i]);
     buckets_[i] = d;
     count += d;
@@ -40,7 +48,7 @@ void Histogram::Subtract(const Histogram& earlier) {
     }
   }
   if (count == 0) {
-    Clear();
+    ClearTotals();  // The loop above already zeroed every bucket in range.
     return;
   }
   // Decide min and max from the cumulative extremes before overwriting them. A cumulative
@@ -63,6 +71,22 @@ void Histogram::Subtract(const Histogram& earlier) {
   overflow_ = SaturatingSub(overflow_, earlier.overflow_);
 }
 
+void Histogram::Clear() {
+  const BucketRange r = bucket_range();
+  std::fill(buckets_ + r.begin, buckets_ + r.end, 0);
+  ClearTotals();
+}
+
+void Histogram::ClearTotals() {
+  // Clearing an untouched (zero-page) histogram must not fault its page in.
+  if ((count_ | overflow_ | min_inv_ | max_) == 0 && sum_ == 0) return;
+  sum_ = 0;
+  count_ = 0;
+  overflow_ = 0;
+  min_inv_ = 0;
+  max_ = 0;
+}
+
 double Histogram::Mean() const {
   if (count_ == 0) return 0;
   return static_cast<double>(static_cast<long double>(sum_) / count_);
@@ -76,8 +100,9 @@ int64_t Histogram::ValueAtPercentile(double p) const {
   // 999 rather than 1000 (99.9 / 100 is not exact in binary).
   const long double exact = static_cast<long double>(p) * count_ / 100;
   const uint64_t rank = std::clamp<uint64_t>(static_cast<uint64_t>(std::ceil(exact)), 1, count_);
+  const BucketRange r = bucket_range();
   uint64_t seen = 0;
-  for (int i = 0; i < kNumBuckets; ++i) {
+  for (int i = r.begin; i < r.end; ++i) {
     seen += buckets_[i];
     if (seen >= rank) {
       if (i == kNumBuckets - 1) return max();
@@ -91,15 +116,17 @@ uint64_t Histogram::CountAbove(int64_t ns) const {
   if (ns < 0) return count_;
   if (ns > kMaxValue) return 0;
   const int b = BucketIndexOfClamped(static_cast<uint64_t>(ns));
+  const BucketRange r = bucket_range();
   uint64_t above = 0;
-  for (int i = b + 1; i < kNumBuckets; ++i) above += buckets_[i];
+  for (int i = std::max(b + 1, r.begin); i < r.end; ++i) above += buckets_[i];
   // Below the last bucket, its count (which includes the overflow) is already in `above`.
   if (b == kNumBuckets - 1) above += overflow_;
   return above;
 }
 
 void Histogram::ForEachBucket(absl::FunctionRef<void(const HistogramBucket&)> fn) const {
-  for (int i = 0; i < kNumBuckets; ++i) {
+  const BucketRange r = bucket_range();
+  for (int i = r.begin; i < r.end; ++i) {
     if (buckets_[i] != 0) fn(HistogramBucket{BucketLower(i), BucketUpper(i), buckets_[i]});
   }
 }

@@ -8,6 +8,7 @@
 #define FLEETSIM_SRC_HISTOGRAM_H_
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -20,6 +21,14 @@ struct HistogramBucket {
   int64_t lower;   // Smallest value the bucket holds.
   int64_t upper;   // Largest value the bucket holds (kMaxValue for the last bucket).
   uint64_t count;  // Samples in the bucket (the last bucket includes overflow()).
+};
+
+// A half-open range [begin, end) of bucket indices; empty when begin >= end.
+struct BucketRange {
+  int begin = 0;
+  int end = 0;
+  bool empty() const { return begin >= end; }
+  int size() const { return empty() ? 0 : end - begin; }
 };
 
 // Histogram: counts of non-negative int64 values in fixed log-linear buckets, plus the exact
@@ -45,6 +54,12 @@ struct HistogramBucket {
 // max keep their true values.
 //
 // All-zero bytes (a fresh mmap, memset, value-initialisation) are a valid empty histogram.
+//
+// Sparse use: every bucket outside bucket_range() = [BucketIndex(min()), BucketIndex(max())]
+// is zero, and every method keeps it so. Merge, Subtract, Clear, ValueAtPercentile,
+// CountAbove and ForEachBucket read and write only buckets inside the ranges involved, so a
+// Histogram in fresh zero pages (HistogramArray, the stats segment) only ever faults in the
+// pages its values span. Copying, operator== and value-initialisation touch all 28 KiB.
 //
 // Thread-compatible: a plain value. One thread writes a given Histogram; sharing it between
 // threads or processes takes external synchronisation (the stats segment's seqlock).
@@ -77,7 +92,8 @@ class Histogram {
   }
 
   // Adds every bucket and the count, sum, overflow of `other`; min and max combine.
-  // `other` may be *this.
+  // `other` may be *this. Reads and writes only the buckets of other.bucket_range(); an
+  // empty `other` changes and writes nothing.
   void Merge(const Histogram& other);
 
   // Turns a cumulative histogram into the interval since `earlier`: this - earlier, bucket
@@ -93,11 +109,13 @@ class Histogram {
   //     true interval max), min = max(lower bound of the lowest bucket, this->min()) (never
   //     above the true interval min). Both are within one bucket of the truth, and
   //     ValueAtPercentile(100) == max() still holds.
-  // An empty interval has min() == max() == 0.
+  // An empty interval has min() == max() == 0. Reads and writes only the buckets of this
+  // histogram's bucket_range() (the result's lies inside it).
   void Subtract(const Histogram& earlier);
 
-  // Back to empty. Same as assigning Histogram().
-  void Clear() { *this = Histogram(); }
+  // Back to empty: the same value as Histogram(), but writes only bucket_range() and the
+  // totals (and nothing if already empty).
+  void Clear();
 
   uint64_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
@@ -117,7 +135,7 @@ class Histogram {
   // clamped to max(). So it never under-reports: it is at or above the exact sample of that
   // rank, by at most 1/128 of it (at most 7 ns below 896 ns). It is non-decreasing in p and
   // never exceeds max(): ValueAtPercentile(0) == min(), ValueAtPercentile(100) == max(). In
-  // the last bucket (which holds the overflow) it returns max(). 0 if empty. O(kNumBuckets).
+  // the last bucket (which holds the overflow) it returns max(). 0 if empty. O(bucket_range()).
   int64_t ValueAtPercentile(double p) const;
 
   // The number of samples known to be strictly above `ns`: all samples of the buckets whose
@@ -134,6 +152,25 @@ class Histogram {
   // Samples in bucket i. REQUIRES: 0 <= i < kNumBuckets.
   uint64_t bucket_count(int i) const { return buckets_[i]; }
 
+  // The buckets that may be non-zero: [BucketIndex(min()), BucketIndex(max()) + 1), or an
+  // empty range if count() == 0; every bucket outside it is zero. O(1), from the totals only.
+  // Totals that no method produces (min() > max(), say a torn copy) also give an empty range.
+  BucketRange bucket_range() const {
+    if (count_ == 0) return BucketRange();
+    const int lo = BucketIndex(min());
+    const int hi = BucketIndex(max());
+    return lo <= hi ? BucketRange{lo, hi + 1} : BucketRange();
+  }
+
+  // Raw layout, for code that copies a histogram in parts (the stats segment): the first
+  // kTotalsBytes bytes of a Histogram are its totals (count, sum, overflow, min, max; all of
+  // bucket_range() derives from them), followed by the kNumBuckets uint64_t buckets at
+  // buckets(). Whoever writes through these must leave every bucket outside the resulting
+  // bucket_range() zero.
+  static constexpr size_t kTotalsBytes = 48;
+  const uint64_t* buckets() const { return buckets_; }
+  uint64_t* mutable_buckets() { return buckets_; }
+
   // The bucket a value goes to (negatives to 0, values above kMaxValue to the last one).
   static int BucketIndex(int64_t ns) {
     const uint64_t v = ns < 0 ? 0 : static_cast<uint64_t>(ns);
@@ -149,7 +186,8 @@ class Histogram {
   }
   static constexpr int64_t BucketUpper(int i) { return BucketLower(i + 1) - 1; }
 
-  // True iff every bucket and count, sum, overflow, min and max are equal.
+  // True iff every bucket and count, sum, overflow, min and max are equal. Reads every bucket
+  // (tests use it to catch stray buckets outside bucket_range()).
   friend bool operator==(const Histogram& a, const Histogram& b);
   friend bool operator!=(const Histogram& a, const Histogram& b) { return !(a == b); }
 
@@ -164,7 +202,11 @@ class Histogram {
     return (shift << kSubBucketBits) + static_cast<int>(u >> shift);
   }
 
-  // Field order keeps the 16-byte sum first, so there is no padding anywhere.
+  // Zeroes the totals only (which makes bucket_range() empty); writes nothing if they are.
+  void ClearTotals();
+
+  // Field order keeps the 16-byte sum first, so there is no padding anywhere; the totals are
+  // the first kTotalsBytes bytes (checked in histogram.cc).
   unsigned __int128 sum_ = 0;  // Exact sum of clamped-at-0 values; 128 bits never wrap.
   uint64_t count_ = 0;         // Equals the sum of buckets_.
   uint64_t overflow_ = 0;      // Samples above kMaxValue.
@@ -180,6 +222,7 @@ static_assert(Histogram::kMaxValue >= int64_t{100} * 1000 * 1000 * 1000, "must r
 // 48 bytes of totals + 3584 * 8 bytes of buckets = 28,720 bytes (28 KiB).
 static_assert(sizeof(Histogram) == 28720, "Histogram size changed: update this and the docs");
 static_assert(sizeof(Histogram) % 8 == 0, "the stats segment copies it in 8-byte words");
+static_assert(sizeof(Histogram) == Histogram::kTotalsBytes + 8 * Histogram::kNumBuckets);
 
 }  // namespace fleetsim
 

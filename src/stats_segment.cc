@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -35,18 +36,47 @@ constexpr size_t kPublishCountWord = 1;
 constexpr size_t kPublishedAtWord = 2;
 constexpr size_t kResetCountWord = 3;
 constexpr size_t kSlotHeaderBytes = kStatsSlotAlign;
+// A histogram head: the range word, then the totals, then a reserved word.
+constexpr size_t kHeadBytes = 64;
+constexpr size_t kRangeWord = 0;
+constexpr size_t kTotalsWord = 1;
+constexpr size_t kTotalsWords = Histogram::kTotalsBytes / 8;
+static_assert(8 * (kTotalsWord + kTotalsWords) <= kHeadBytes);
+constexpr uint64_t kBucketArrayBytes = uint64_t{8} * Histogram::kNumBuckets;
+static_assert(kStatsPageAlign % kStatsSlotAlign == 0);
 
 constexpr uint64_t RoundUp(uint64_t n, uint64_t align) { return (n + align - 1) / align * align; }
 
-constexpr uint64_t HeaderBytes() { return RoundUp(sizeof(StatsSegmentHeader), kStatsSlotAlign); }
+constexpr uint64_t HeaderBytes() { return RoundUp(sizeof(StatsSegmentHeader), kStatsPageAlign); }
 
-uint64_t HistsOffset(const StatsSegment::Layout& layout) {
+uint64_t HeadsOffset(const StatsSegment::Layout& layout) {
   return RoundUp(kSlotHeaderBytes + uint64_t{8} * layout.num_counters, kStatsSlotAlign);
 }
 
+uint64_t BucketsOffset(const StatsSegment::Layout& layout) {
+  return RoundUp(HeadsOffset(layout) + kHeadBytes * layout.num_histograms, kStatsPageAlign);
+}
+
 uint64_t Stride(const StatsSegment::Layout& layout) {
-  return RoundUp(HistsOffset(layout) + uint64_t{sizeof(Histogram)} * layout.num_histograms,
-                 kStatsSlotAlign);
+  return RoundUp(BucketsOffset(layout) + kBucketArrayBytes * layout.num_histograms,
+                 kStatsPageAlign);
+}
+
+// The range word: one atomic word, so even a torn copy reads a range that one Publish()
+// wrote in full. Decoding clamps, so a corrupt word cannot index outside the array.
+uint64_t PackRange(BucketRange r) {
+  if (r.empty()) return 0;
+  return (uint64_t{static_cast<uint32_t>(r.begin)} << 32) | static_cast<uint32_t>(r.end);
+}
+
+BucketRange UnpackRange(uint64_t w) {
+  const uint32_t end = std::min<uint32_t>(static_cast<uint32_t>(w), Histogram::kNumBuckets);
+  const uint32_t begin = std::min<uint32_t>(static_cast<uint32_t>(w >> 32), end);
+  return BucketRange{static_cast<int>(begin), static_cast<int>(end)};
+}
+
+BucketRange Intersect(BucketRange a, BucketRange b) {
+  return BucketRange{std::max(a.begin, b.begin), std::min(a.end, b.end)};
 }
 
 Word* WordsAt(unsigned char* p) { return reinterpret_cast<Word*>(p); }
@@ -75,6 +105,18 @@ void LoadWords(void* dst, const Word* src, size_t n) {
 
 void ZeroWords(Word* dst, size_t n) {
   for (size_t i = 0; i < n; ++i) dst[i].store(0, std::memory_order_release);
+}
+
+// Zeroes the buckets of `h` in `old` but not in `keep` (private memory, plain stores).
+void ZeroOutside(BucketRange old, BucketRange keep, Histogram* h) {
+  if (old.empty()) return;
+  uint64_t* b = h->mutable_buckets();
+  if (keep.empty()) {
+    std::fill(b + old.begin, b + old.end, 0);
+    return;
+  }
+  if (old.begin < keep.begin) std::fill(b + old.begin, b + std::min(old.end, keep.begin), 0);
+  if (keep.end < old.end) std::fill(b + std::max(old.begin, keep.end), b + old.end, 0);
 }
 
 // Writer side of the seqlock. Returns the odd value to pass to EndWrite(). Starting from
@@ -200,7 +242,8 @@ StatsSegment::StatsSegment(UniqueFd fd, void* base, size_t size, const Layout& l
       num_slots_(num_slots),
       slot_stride_(Stride(layout)),
       slots_offset_(HeaderBytes()),
-      hists_offset_(HistsOffset(layout)) {}
+      heads_offset_(HeadsOffset(layout)),
+      buckets_offset_(BucketsOffset(layout)) {}
 
 StatsSegment::StatsSegment(StatsSegment&& other) noexcept
     : fd_(std::move(other.fd_)),
@@ -210,7 +253,8 @@ StatsSegment::StatsSegment(StatsSegment&& other) noexcept
       num_slots_(std::exchange(other.num_slots_, 0)),
       slot_stride_(other.slot_stride_),
       slots_offset_(other.slots_offset_),
-      hists_offset_(other.hists_offset_) {}
+      heads_offset_(other.heads_offset_),
+      buckets_offset_(other.buckets_offset_) {}
 
 StatsSegment& StatsSegment::operator=(StatsSegment&& other) noexcept {
   if (this != &other) {
@@ -222,7 +266,8 @@ StatsSegment& StatsSegment::operator=(StatsSegment&& other) noexcept {
     num_slots_ = std::exchange(other.num_slots_, 0);
     slot_stride_ = other.slot_stride_;
     slots_offset_ = other.slots_offset_;
-    hists_offset_ = other.hists_offset_;
+    heads_offset_ = other.heads_offset_;
+    buckets_offset_ = other.buckets_offset_;
   }
   return *this;
 }
@@ -249,7 +294,15 @@ void StatsSegment::Publish(uint32_t slot, const uint64_t* counters, const Histog
                                  std::memory_order_release);
   words[kPublishedAtWord].store(static_cast<uint64_t>(now_ns), std::memory_order_release);
   StoreWords(WordsAt(base + kSlotHeaderBytes), counters, layout_.num_counters);
-  StoreWords(WordsAt(base + hists_offset_), hists, layout_.num_histograms * sizeof(Histogram) / 8);
+  for (uint32_t h = 0; h < layout_.num_histograms; ++h) {
+    const Histogram& hist = hists[h];
+    const BucketRange r = hist.bucket_range();
+    Word* head = WordsAt(base + heads_offset_ + h * kHeadBytes);
+    head[kRangeWord].store(PackRange(r), std::memory_order_release);
+    StoreWords(head + kTotalsWord, &hist, kTotalsWords);
+    Word* buckets = WordsAt(base + buckets_offset_ + h * kBucketArrayBytes);
+    StoreWords(buckets + r.begin, hist.buckets() + r.begin, r.size());
+  }
   EndWrite(words, odd);
 }
 
@@ -262,7 +315,7 @@ bool StatsSegment::Snapshot(uint32_t slot, uint64_t* counters, Histogram* hists,
   for (int attempt = 0; attempt < kSnapshotMaxAttempts;) {
     const uint64_t before = words[kSeqWord].load(std::memory_order_acquire);
     if (before & 1) {
-      // A write is in progress: a worker copying ~1 MB can be preempted mid-copy, so wait
+      // A write is in progress: the writer can be preempted mid-copy, so wait
       // (politely, on a 2-core box the writer may need this core) rather than spin copies.
       const int64_t now = MonoNanos();
       if (deadline == 0) {
@@ -280,7 +333,25 @@ bool StatsSegment::Snapshot(uint32_t slot, uint64_t* counters, Histogram* hists,
         static_cast<int64_t>(words[kPublishedAtWord].load(std::memory_order_acquire));
     seen.reset_count = words[kResetCountWord].load(std::memory_order_acquire);
     LoadWords(counters, WordsAt(base + kSlotHeaderBytes), layout_.num_counters);
-    LoadWords(hists, WordsAt(base + hists_offset_), layout_.num_histograms * sizeof(Histogram) / 8);
+    for (uint32_t h = 0; h < layout_.num_histograms; ++h) {
+      Histogram& hist = hists[h];
+      const Word* head = WordsAt(base + heads_offset_ + h * kHeadBytes);
+      const BucketRange written = UnpackRange(head[kRangeWord].load(std::memory_order_acquire));
+      const BucketRange old = hist.bucket_range();
+      // Written only if changed, so an unused histogram never faults in the destination's page.
+      uint64_t totals[kTotalsWords];
+      LoadWords(totals, head + kTotalsWord, kTotalsWords);
+      if (std::memcmp(&hist, totals, sizeof(totals)) != 0) {
+        std::memcpy(static_cast<void*>(&hist), totals, sizeof(totals));
+      }
+      const BucketRange now = hist.bucket_range();
+      // hist's buckets outside `old` are zero; after this, those outside `now` are too, which
+      // keeps hist a valid destination even if this copy is torn and rejected.
+      ZeroOutside(old, now, &hist);
+      const BucketRange read = Intersect(now, written);  // == now in an accepted copy.
+      const Word* buckets = WordsAt(base + buckets_offset_ + h * kBucketArrayBytes);
+      LoadWords(hist.mutable_buckets() + read.begin, buckets + read.begin, read.size());
+    }
     // If any word above came from a write that had begun, our acquire load of it synchronized
     // with the writer's release store of it, so that write's odd seq store happens-before this
     // re-read, which therefore sees it (or later) and we retry. The acquire loads also keep
@@ -305,8 +376,9 @@ void StatsSegment::ResetSlot(uint32_t slot) {
   words[kPublishedAtWord].store(0, std::memory_order_release);
   words[kResetCountWord].store(words[kResetCountWord].load(std::memory_order_relaxed) + 1,
                                std::memory_order_release);
-  // Zero bytes are an empty Histogram, so the whole payload is just zeroed.
-  ZeroWords(WordsAt(base + kSlotHeaderBytes), (slot_stride_ - kSlotHeaderBytes) / 8);
+  // Zero totals and an empty range make an empty histogram: readers never look at its
+  // buckets, so their pages are left alone.
+  ZeroWords(WordsAt(base + kSlotHeaderBytes), (buckets_offset_ - kSlotHeaderBytes) / 8);
   EndWrite(words, odd);
 }
 

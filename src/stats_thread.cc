@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -80,12 +81,15 @@ const char* GaugeName(RoleGauge g) {
   return "?";
 }
 
-// Interval view: counters as deltas (gauges as they are now), histograms as deltas.
+// Interval view: counters as deltas (gauges as they are now), histograms as deltas. A null
+// `prev` stands for zeros (the whole run).
 struct Delta {
   const CounterLayout& layout;
   const StatsState& now;
-  const StatsState& prev;
-  uint64_t operator()(uint32_t i) const { return now.counters[i] - prev.counters[i]; }
+  const StatsState* prev;
+  uint64_t operator()(uint32_t i) const {
+    return now.counters[i] - (prev != nullptr ? prev->counters[i] : 0);
+  }
   uint64_t C(Counter c) const { return (*this)(static_cast<uint32_t>(c)); }
   uint64_t Err(ErrorClass e) const {
     return (*this)(static_cast<uint32_t>(Counter::kErrorsBase) + static_cast<uint32_t>(e));
@@ -95,7 +99,7 @@ struct Delta {
   }
   Histogram H(uint32_t h) const {
     Histogram d = now.hists[h];
-    d.Subtract(prev.hists[h]);
+    if (prev != nullptr) d.Subtract(prev->hists[h]);
     return d;
   }
 };
@@ -115,6 +119,8 @@ StatsThread::StatsThread(StatsSegment* segment, const Program& program, const Co
   slot_resets_.assign(segment_->num_slots(), 0);
   retired_.Resize(layout_);
   prev_.Resize(layout_);
+  now_.Resize(layout_);
+  scratch_.Resize(layout_);
   master_counts_.assign(layout_.num_counters(), 0);
 }
 
@@ -158,11 +164,12 @@ void StatsThread::AddMasterCount(Counter c, uint64_t n) {
 
 void StatsThread::RetireSlot(uint32_t slot) {
   absl::MutexLock l(&mu_);
-  StatsState last;
-  last.Resize(layout_);
   // A dead writer cannot be mid-publish for long: if its last publish was torn, the
   // previous good snapshot stands in for it.
-  if (!segment_->Snapshot(slot, last.counters.data(), last.hists.data())) last = slots_[slot];
+  if (segment_->Snapshot(slot, scratch_.counters.data(), scratch_.hists.data())) {
+    std::swap(slots_[slot], scratch_);
+  }
+  const StatsState& last = slots_[slot];
   const uint64_t started = last.counters[static_cast<uint32_t>(Counter::kMembersStarted)];
   const uint64_t stopped = last.counters[static_cast<uint32_t>(Counter::kMembersStopped)];
   master_counts_[static_cast<uint32_t>(Counter::kMembersLost)] +=
@@ -172,7 +179,7 @@ void StatsThread::RetireSlot(uint32_t slot) {
   }
   for (size_t h = 0; h < last.hists.size(); ++h) retired_.hists[h].Merge(last.hists[h]);
   segment_->ResetSlot(slot);
-  slots_[slot].Resize(layout_);
+  slots_[slot].Clear();
 }
 
 void StatsThread::SetWorkersRunning(uint32_t n) {
@@ -283,13 +290,12 @@ void StatsThread::ReopenFile() {
 }
 
 void StatsThread::SnapshotAll(StatsState* total) {
-  total->Resize(layout_);
-  StatsState scratch;
-  scratch.Resize(layout_);
+  total->Clear();
   for (uint32_t s = 0; s < slots_.size(); ++s) {
     StatsSlotInfo info;
-    if (segment_->Snapshot(s, scratch.counters.data(), scratch.hists.data(), &info)) {
-      std::swap(slots_[s], scratch);
+    // scratch_ holds some slot's older snapshot (or a failed copy): a valid Snapshot() target.
+    if (segment_->Snapshot(s, scratch_.counters.data(), scratch_.hists.data(), &info)) {
+      std::swap(slots_[s], scratch_);
       slot_resets_[s] = info.reset_count;
     }
     // Otherwise keep the previous snapshot: a torn copy is never used.
@@ -305,34 +311,31 @@ void StatsThread::SnapshotAll(StatsState* total) {
 
 void StatsThread::Emit(bool final) {
   SelfCheck();
-  StatsState now;
-  SnapshotAll(&now);
+  SnapshotAll(&now_);
   const int64_t t = MonoNanos();
   const double interval_s = static_cast<double>(t - prev_ns_) / 1e9;
   if (!final || interval_s > 0.05) {
-    const std::string human = HumanLine(now, prev_, interval_s);
+    const std::string human = HumanLine(now_, prev_, interval_s);
     LOG(INFO) << human;
     // What `systemctl status fleetsim` shows (a no-op outside systemd).
     sd_notify(0, ("STATUS=" + human).c_str());
   }
   if (file_ != nullptr) {
-    std::string line = Line(now, prev_, interval_s, final).dump();
+    std::string line = Line(now_, prev_, interval_s, final).dump();
     first_line_ = false;
     line.push_back('\n');
     fwrite(line.data(), 1, line.size(), file_);
     fflush(file_);
   }
-  if (final) LOG(INFO) << Summary(now);
-  prev_ = std::move(now);
+  if (final) LOG(INFO) << Summary(now_);
+  std::swap(prev_, now_);  // now_ is overwritten by the next SnapshotAll()
   prev_ns_ = t;
 }
 
 nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState& prev,
                                          double interval_s, bool final) const {
-  const Delta d{layout_, now, prev};
-  StatsState zero;
-  zero.Resize(layout_);
-  const Delta total{layout_, now, zero};
+  const Delta d{layout_, now, &prev};
+  const Delta total{layout_, now, nullptr};
   Json j;
   j["ts"] = Rfc3339Millis(WallNanos());
   j["elapsed_s"] = Round(static_cast<double>(MonoNanos() - start_ns_) / 1e9, 3);
@@ -474,7 +477,7 @@ nlohmann::ordered_json StatsThread::Line(const StatsState& now, const StatsState
 
 std::string StatsThread::HumanLine(const StatsState& now, const StatsState& prev,
                                    double interval_s) const {
-  const Delta d{layout_, now, prev};
+  const Delta d{layout_, now, &prev};
   uint64_t online = 0, target = 0, connecting = 0, backoff = 0;
   for (uint32_t r = 0; r < layout_.roles; ++r) {
     const uint32_t b = layout_.RoleBase(r);
@@ -500,9 +503,7 @@ std::string StatsThread::HumanLine(const StatsState& now, const StatsState& prev
 }
 
 std::string StatsThread::Summary(const StatsState& total) const {
-  StatsState zero;
-  zero.Resize(layout_);
-  const Delta t{layout_, total, zero};
+  const Delta t{layout_, total, nullptr};
   const double secs = static_cast<double>(MonoNanos() - start_ns_) / 1e9;
   std::string s = absl::StrFormat("==== fleetsim summary: %.1f s ====\n", secs);
   for (uint32_t r = 0; r < layout_.roles; ++r) {

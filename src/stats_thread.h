@@ -10,6 +10,7 @@
 #ifndef FLEETSIM_SRC_STATS_THREAD_H_
 #define FLEETSIM_SRC_STATS_THREAD_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "src/config.h"
 #include "src/counters.h"
 #include "src/histogram.h"
+#include "src/histogram_array.h"
 #include "src/process_cpu.h"
 #include "src/program.h"
 #include "src/stats_segment.h"
@@ -32,12 +34,20 @@ namespace fleetsim {
 class Collector;
 
 // The counters and histograms of one moment: one worker's, or every worker's merged.
+// Movable, not copyable: the histograms live in a HistogramArray, so a state costs the
+// buckets its histograms use, not 28 KiB each; reuse states rather than building new ones.
 struct StatsState {
   std::vector<uint64_t> counters;
-  std::vector<Histogram> hists;
+  HistogramArray hists;
+  // Zero counters and empty histograms, shaped for `layout`.
   void Resize(const CounterLayout& layout) {
     counters.assign(layout.num_counters(), 0);
-    hists.assign(layout.num_histograms(), Histogram());
+    hists = HistogramArray(layout.num_histograms());
+  }
+  // Back to zero, keeping the shape; writes only the histogram buckets in use.
+  void Clear() {
+    std::fill(counters.begin(), counters.end(), 0);
+    hists.Clear();
   }
 };
 
@@ -78,7 +88,7 @@ class StatsThread {
 
  private:
   void Run();
-  // Snapshots every slot into slots_; returns the merged cumulative state.
+  // Snapshots every slot into slots_; overwrites *total with the merged cumulative state.
   void SnapshotAll(StatsState* total) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Emit(bool final) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Samples fleetsim's own processes into self_ and bottleneck_.
@@ -110,6 +120,8 @@ class StatsThread {
   std::vector<uint64_t> slot_resets_ ABSL_GUARDED_BY(mu_);
   StatsState retired_ ABSL_GUARDED_BY(mu_);  // what dead workers counted before they died
   StatsState prev_ ABSL_GUARDED_BY(mu_);     // the merged state at the previous line
+  StatsState now_ ABSL_GUARDED_BY(mu_);      // the merged state being emitted (reused)
+  StatsState scratch_ ABSL_GUARDED_BY(mu_);  // Snapshot() target, swapped into slots_
   std::vector<uint64_t> master_counts_ ABSL_GUARDED_BY(mu_);
   uint32_t workers_running_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<pid_t> worker_pids_ ABSL_GUARDED_BY(mu_);

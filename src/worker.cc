@@ -72,7 +72,7 @@ Worker::Worker(const Program* program, const WorkerOptions& opts, StatsSegment* 
   layout_.exchanges = kExchangeSlots;
   layout_.roles = static_cast<uint32_t>(prog_->roles.size());
   counters_.assign(layout_.num_counters(), 0);
-  hists_.resize(layout_.num_histograms());
+  hists_ = HistogramArray(layout_.num_histograms());
   rx_.reset(new char[kRxScratch]);
   programs_.emplace_back();
   programs_[0].p = program;

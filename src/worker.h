@@ -26,6 +26,7 @@
 #include "src/counters.h"
 #include "src/device.h"
 #include "src/histogram.h"
+#include "src/histogram_array.h"
 #include "src/message_eval.h"
 #include "src/precise_timers.h"
 #include "src/program.h"
@@ -187,9 +188,9 @@ class Worker {
   BufferPool bufs_;
   MessageEval eval_;
   std::vector<uint64_t> counters_;
-  std::vector<Histogram> hists_;
-  std::unique_ptr<char[]> rx_;  // receive scratch shared by every connection
-  std::unique_ptr<char[]> tx_;  // encode scratch (the largest message)
+  HistogramArray hists_;            // in fresh zero pages: costs only the buckets in use
+  std::unique_ptr<char[]> rx_;      // receive scratch shared by every connection
+  std::unique_ptr<char[]> tx_;      // encode scratch (the largest message)
   size_t tx_cap_ = 0;
   bool draining_ = false;
   bool drained_ = false;

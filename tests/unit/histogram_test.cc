@@ -517,5 +517,179 @@ TEST(HistogramTest, ClearEmpties) {
   EXPECT_EQ(h->overflow(), 0u);
 }
 
+// Sparse use (see Histogram, "Sparse use"): buckets outside bucket_range() are zero, and the
+// methods neither read nor write them.
+
+// Every non-zero bucket lies inside bucket_range().
+void ExpectZeroOutsideRange(const Histogram& h) {
+  const BucketRange r = h.bucket_range();
+  for (int i = 0; i < Histogram::kNumBuckets; ++i) {
+    if (i < r.begin || i >= r.end) {
+      ASSERT_EQ(h.bucket_count(i), 0u) << "bucket " << i;
+    }
+  }
+}
+
+constexpr uint64_t kPoison = 1000003;
+
+// Sets every bucket outside [begin, end) to kPoison: a method that reads such a bucket gets
+// a visibly wrong answer, one that writes it leaves something other than kPoison.
+void Poison(Histogram* h, BucketRange keep) {
+  for (int i = 0; i < Histogram::kNumBuckets; ++i) {
+    if (i < keep.begin || i >= keep.end) h->mutable_buckets()[i] = kPoison;
+  }
+}
+
+// True iff the poison outside `keep` is intact.
+bool PoisonIntact(const Histogram& h, BucketRange keep) {
+  for (int i = 0; i < Histogram::kNumBuckets; ++i) {
+    if ((i < keep.begin || i >= keep.end) && h.bucket_count(i) != kPoison) return false;
+  }
+  return true;
+}
+
+// Equal totals and equal buckets inside `in`.
+void ExpectSameInside(const Histogram& got, const Histogram& want, BucketRange in) {
+  EXPECT_EQ(got.count(), want.count());
+  EXPECT_EQ(got.sum(), want.sum());
+  EXPECT_EQ(got.min(), want.min());
+  EXPECT_EQ(got.max(), want.max());
+  EXPECT_EQ(got.overflow(), want.overflow());
+  for (int i = in.begin; i < in.end; ++i) ASSERT_EQ(got.bucket_count(i), want.bucket_count(i)) << i;
+}
+
+BucketRange Hull(BucketRange a, BucketRange b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return BucketRange{std::min(a.begin, b.begin), std::max(a.end, b.end)};
+}
+
+TEST(HistogramTest, BucketRangeSpansMinToMax) {
+  auto h = NewHistogram();
+  EXPECT_TRUE(h->bucket_range().empty());
+  EXPECT_EQ(h->bucket_range().size(), 0);
+  h->Add(3 * kMs);
+  EXPECT_EQ(h->bucket_range().begin, Histogram::BucketIndex(3 * kMs));
+  EXPECT_EQ(h->bucket_range().end, Histogram::BucketIndex(3 * kMs) + 1);
+  h->Add(40 * kUs);
+  h->Add(7 * kMs);
+  EXPECT_EQ(h->bucket_range().begin, Histogram::BucketIndex(40 * kUs));
+  EXPECT_EQ(h->bucket_range().end, Histogram::BucketIndex(7 * kMs) + 1);
+  h->Add(-5);
+  h->Add(std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(h->bucket_range().begin, 0);
+  EXPECT_EQ(h->bucket_range().end, Histogram::kNumBuckets);
+  h->AddN(kS, 0);  // Records nothing: the range does not move.
+  EXPECT_EQ(h->bucket_range().size(), Histogram::kNumBuckets);
+}
+
+TEST(HistogramTest, TheRawLayoutIsTotalsThenBuckets) {
+  auto h = NewHistogram();
+  h->Add(kMs);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(h.get());
+  EXPECT_EQ(reinterpret_cast<const unsigned char*>(h->buckets()), bytes + Histogram::kTotalsBytes);
+  EXPECT_EQ(h->buckets()[Histogram::BucketIndex(kMs)], 1u);
+  // The totals alone carry the range: copying them and the range's buckets copies the value.
+  auto copy = NewHistogram();
+  std::memcpy(static_cast<void*>(copy.get()), h.get(), Histogram::kTotalsBytes);
+  const BucketRange r = copy->bucket_range();
+  EXPECT_EQ(r.begin, Histogram::BucketIndex(kMs));
+  std::copy(h->buckets() + r.begin, h->buckets() + r.end, copy->mutable_buckets() + r.begin);
+  EXPECT_EQ(*copy, *h);
+}
+
+TEST(HistogramTest, EveryMethodKeepsBucketsOutsideTheRangeZero) {
+  std::mt19937_64 rng(17);
+  auto cumulative = NewHistogram();
+  auto earlier = NewHistogram();
+  auto interval = NewHistogram();
+  auto merged = NewHistogram();
+  for (int round = 0; round < 30; ++round) {
+    SCOPED_TRACE(round);
+    *earlier = *cumulative;
+    // A band that wanders, so ranges grow, move and (for intervals) shrink.
+    const int64_t base = std::uniform_int_distribution<int64_t>(0, 2 * kS)(rng);
+    const int64_t width = std::uniform_int_distribution<int64_t>(0, base / 8 + 1)(rng);
+    for (int i = 0; i < 50; ++i) cumulative->Add(base + rng() % (width + 1));
+    ExpectZeroOutsideRange(*cumulative);
+    *interval = *cumulative;
+    interval->Subtract(*earlier);
+    ExpectZeroOutsideRange(*interval);
+    EXPECT_EQ(interval->count(), 50u);
+    merged->Merge(*interval);
+    ExpectZeroOutsideRange(*merged);
+    // Saturating subtraction (the writer restarted) keeps it too.
+    Histogram restarted = *interval;
+    restarted.Subtract(*cumulative);
+    ExpectZeroOutsideRange(restarted);
+    if (round % 10 == 9) {
+      merged->Clear();
+      EXPECT_EQ(*merged, Histogram());
+    }
+  }
+}
+
+TEST(HistogramTest, MethodsNeitherReadNorWriteOutsideTheRange) {
+  auto a = NewHistogram();  // 1 ms .. 5 ms.
+  auto b = NewHistogram();  // 4 ms .. 30 ms.
+  for (int64_t v = kMs; v <= 5 * kMs; v += 37 * kUs) a->Add(v);
+  for (int64_t v = 4 * kMs; v <= 30 * kMs; v += 211 * kUs) b->Add(v);
+  const BucketRange ra = a->bucket_range();
+  const BucketRange rb = b->bucket_range();
+  const BucketRange both = Hull(ra, rb);
+
+  // Merge reads only other's range and writes only there: a's poison outside the union
+  // stays, b's poison is never added in.
+  {
+    Histogram want = *a;
+    want.Merge(*b);
+    auto got = NewHistogram();
+    *got = *a;
+    Poison(got.get(), both);
+    Histogram other = *b;
+    Poison(&other, rb);
+    got->Merge(other);
+    ExpectSameInside(*got, want, both);
+    EXPECT_TRUE(PoisonIntact(*got, both));
+  }
+  // Subtract reads and writes only this histogram's range.
+  {
+    Histogram cumulative = *a;
+    cumulative.Merge(*b);
+    Histogram want = cumulative;
+    want.Subtract(*a);
+    Histogram got = cumulative;
+    Poison(&got, both);
+    Histogram earlier = *a;
+    Poison(&earlier, both);
+    got.Subtract(earlier);
+    ExpectSameInside(got, want, both);
+    EXPECT_TRUE(PoisonIntact(got, both));
+  }
+  // The readers see only the range.
+  {
+    Histogram poisoned = *b;
+    Poison(&poisoned, rb);
+    for (double p : {0.0, 1.0, 50.0, 99.0, 99.9, 100.0}) {
+      EXPECT_EQ(poisoned.ValueAtPercentile(p), b->ValueAtPercentile(p)) << p;
+    }
+    for (int64_t t : {int64_t{-1}, int64_t{0}, 3 * kMs, 10 * kMs, 40 * kMs, 2 * kS}) {
+      EXPECT_EQ(poisoned.CountAbove(t), b->CountAbove(t)) << t;
+    }
+    uint64_t seen = 0;
+    poisoned.ForEachBucket([&](const HistogramBucket& bucket) { seen += bucket.count; });
+    EXPECT_EQ(seen, b->count());
+  }
+  // Clear writes only the range (and the totals).
+  {
+    Histogram poisoned = *a;
+    Poison(&poisoned, ra);
+    poisoned.Clear();
+    EXPECT_TRUE(poisoned.empty());
+    EXPECT_TRUE(PoisonIntact(poisoned, ra));
+    for (int i = ra.begin; i < ra.end; ++i) ASSERT_EQ(poisoned.bucket_count(i), 0u) << i;
+  }
+}
+
 }  // namespace
 }  // namespace fleetsim
