@@ -258,7 +258,11 @@ TEST_F(ServiceTest, AKilledWorkerIsReplacedAndItsMembersReconnect) {
   EXPECT_EQ(fin["totals"]["steps"]["login"].value("sent", 0), 3000);
   const Json t = target_->Counters();
   EXPECT_EQ(Cmd(t, "LOGIN", "received"), 3000u);
-  EXPECT_EQ(fin["totals"]["steps"]["heartbeat"].value("sent", 0u), Cmd(t, "HEARTBEAT", "received"));
+  // What the killed worker sent after its last publish (at most --publish_interval, 200 ms, of
+  // its 1,000 devices' heartbeats every 2 s) died with it; nothing else may differ.
+  const uint64_t sent = fin["totals"]["steps"]["heartbeat"].value("sent", 0u);
+  EXPECT_LE(sent, Cmd(t, "HEARTBEAT", "received"));
+  EXPECT_GE(sent + 150, Cmd(t, "HEARTBEAT", "received"));
 }
 
 TEST_F(ServiceTest, SigtermStopsWithinTheGraceWithAFinalLine) {
