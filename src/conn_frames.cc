@@ -87,22 +87,23 @@ bool Worker::HandleFrame(Conn* c, absl::string_view frame) {
     const Step& s = ((c->flags & Conn::kOnStop) ? spec.on_stop : spec.steps)[c->pc];
     const Program& p = P(c);
     const Message& m = p.messages[s.message];
-    const MemberContext ctx = Context(c->device, c->req_seq);
+    const MemberContext ctx =
+        Context(c->device, c->xfer == InFlightPool::kNone ? c->seq : xfers_.at(c->xfer).seq);
     const bool whole = frame.size() >= m.format.size();
     if (whole && (s.match.empty() || eval_.Holds(p, m, s.match, frame, ctx))) {
       const int64_t now = MonoNanos();
-      const uint16_t x = c->exchange;
+      const InFlight f = xfers_.at(c->xfer);  // an expect step always has one (Drive)
+      const uint16_t x = f.exchange;
       timers_.Cancel(TimerKey(c->device, c->ci));
       ++CountExchange(x, ExchangeCounter::kReceived);
-      Record(layout_.LatencyHist(x), now - c->sched_ns);
-      Record(layout_.UncorrectedHist(x), now - c->sent_ns);
-      if (c->backfill != 0) BackFill(c, x, now - c->sched_ns);
+      Record(layout_.LatencyHist(x), now - f.sched_ns);
+      Record(layout_.UncorrectedHist(x), now - f.sent_ns);
+      if (f.backfill != 0) BackFill(c, x, f.backfill, now - f.sched_ns);
       if (!s.check.empty() && !eval_.Holds(p, m, s.check, frame, ctx)) {
         ++CountExchange(x, ExchangeCounter::kCheckFailed);
         return FailStep(c, ErrorClass::kCheckFailed, &s);
       }
-      c->exchange = kNoIndex;
-      c->sched_ns = 0;
+      DropXfer(c);
       if (!s.capture.empty()) {
         eval_.Capture(m, s.capture, frame, &vars_[static_cast<size_t>(c->device) * nvars_]);
       }
@@ -111,14 +112,14 @@ bool Worker::HandleFrame(Conn* c, absl::string_view frame) {
       return Drive(c);
     }
     if (!whole && s.match.empty()) {  // the answer, but shorter than its format
-      ++CountExchange(c->exchange, ExchangeCounter::kReceived);
+      ++CountExchange(PendingExchange(c), ExchangeCounter::kReceived);
       return FailStep(c, ErrorClass::kMalformed, &s);
     }
   }
   return RunHandlers(c, frame);
 }
 
-void Worker::BackFill(Conn* c, uint16_t x, int64_t latency) {
+void Worker::BackFill(Conn* c, uint16_t x, uint16_t skipped, int64_t latency) {
   // HdrHistogram's recordValueWithExpectedInterval: the slots skipped after the one just
   // answered would each have waited one period less.
   const ConnSpec& spec = Spec(c);
@@ -127,12 +128,11 @@ void Worker::BackFill(Conn* c, uint16_t x, int64_t latency) {
   for (int i = c->pc; i >= 0 && period == 0; --i) {
     if (steps[i].kind == StepKind::kLoop) period = Resolve(steps[i].duration, c->device);
   }
-  for (uint32_t j = 1; j <= c->backfill && period > 0; ++j) {
+  for (uint32_t j = 1; j <= skipped && period > 0; ++j) {
     const int64_t v = latency - static_cast<int64_t>(j) * period;
     if (v <= 0) break;
     Record(layout_.LatencyHist(x), v);
   }
-  c->backfill = 0;
 }
 
 bool Worker::RunHandlers(Conn* c, absl::string_view frame) {
@@ -156,13 +156,12 @@ bool Worker::RunHandlers(Conn* c, absl::string_view frame) {
 bool Worker::FailStep(Conn* c, ErrorClass cls, const Step* step) {
   ++CountError(cls);
   ++Count(Counter::kMissed);
-  if (c->exchange != kNoIndex) {
-    ++CountExchange(c->exchange, ExchangeCounter::kErrors);
-    if (cls == ErrorClass::kTimeout) ++CountExchange(c->exchange, ExchangeCounter::kTimeouts);
+  const uint16_t x = PendingExchange(c);
+  if (x != kNoIndex) {
+    ++CountExchange(x, ExchangeCounter::kErrors);
+    if (cls == ErrorClass::kTimeout) ++CountExchange(x, ExchangeCounter::kTimeouts);
   }
-  c->exchange = kNoIndex;
-  c->sched_ns = 0;
-  c->backfill = 0;
+  DropXfer(c);
   const FailAction action = step->has_on_fail ? step->on_fail : Spec(c).on_error;
   switch (action) {
     case FailAction::kContinue:
@@ -180,7 +179,7 @@ void Worker::ConnLost(Conn* c, ErrorClass cls) {
   ++CountError(cls);
   if (c->state == ConnState::kAwaiting) {
     ++Count(Counter::kMissed);
-    if (c->exchange != kNoIndex) ++CountExchange(c->exchange, ExchangeCounter::kErrors);
+    if (PendingExchange(c) != kNoIndex) ++CountExchange(PendingExchange(c), ExchangeCounter::kErrors);
   }
   EndConn(c, EndHow::kFailed, Spec(c).on_error);
 }

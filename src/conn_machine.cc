@@ -58,19 +58,17 @@ void Worker::OpenConn(uint32_t d, uint8_t ci, int64_t nominal) {
   const uint32_t idx = conns_.Acquire();
   Conn* c = conns_.at(idx);
   c->device = d;
-  c->seq = c->req_seq = 0;
+  c->seq = 0;
   c->rx = c->tx = BufferPool::kNone;
   c->loop_iter = 0;
   c->pc = 0;
-  c->exchange = kNoIndex;
-  c->backfill = 0;
+  c->xfer = InFlightPool::kNone;
   c->ci = ci;
   c->state = ConnState::kConnecting;
   c->flags = 0;
   c->prog = cur_;
   ++programs_[cur_].conns;
-  c->sent_ns = now;
-  c->sched_ns = c->until_ns = 0;
+  c->until_ns = now;  // connect latency counts from here
   c->next_ns = nominal;  // the period this opening belongs to (periodic connections)
   dev.conn[ci] = idx;
   dev.slot[ci] = SlotState::kNone;
@@ -93,7 +91,8 @@ void Worker::OnConnected(Conn* c) {
     return;
   }
   ++Count(Counter::kConnectOk);
-  Record(static_cast<uint32_t>(GlobalHistogram::kConnect), MonoNanos() - c->sent_ns);
+  Record(static_cast<uint32_t>(GlobalHistogram::kConnect), MonoNanos() - c->until_ns);
+  c->until_ns = 0;
   if (Drive(c)) UpdateInterest(c);
 }
 
@@ -152,9 +151,12 @@ bool Worker::Drive(Conn* c) {
         break;
       case StepKind::kExpect: {
         const int64_t now = MonoNanos();
-        if (c->exchange == kNoIndex) {  // nothing sent first: the server speaks first
-          c->exchange = s.exchange;
-          c->sched_ns = c->sent_ns = now;
+        if (PendingExchange(c) == kNoIndex) {  // nothing sent first: the server speaks first
+          InFlight& f = Xfer(c);
+          f.exchange = s.exchange;
+          f.seq = c->seq;
+          f.sent_ns = now;
+          if (f.sched_ns == 0 || f.sched_ns > now) f.sched_ns = now;
         }
         ++Count(Counter::kExpected);
         c->state = ConnState::kAwaiting;
@@ -208,13 +210,14 @@ bool Worker::Drive(Conn* c) {
         const int64_t late = now - sched;
         const int64_t skipped = late >= period ? late / period : 0;
         c->next_ns += skipped * period;
-        c->backfill = static_cast<uint16_t>(std::min<int64_t>(skipped, 0xFFFF));
+        InFlight& f = Xfer(c);
+        f.backfill = static_cast<uint16_t>(std::min<int64_t>(skipped, 0xFFFF));
         Count(Counter::kBehindSkipped) += static_cast<uint64_t>(skipped);
         if (late > kLateNs) {
           ++Count(Counter::kBehindSchedule);
           Record(static_cast<uint32_t>(GlobalHistogram::kLateness), late);
         }
-        c->sched_ns = sched;  // the iteration's first request counts latency from here
+        f.sched_ns = sched;  // the iteration's first request counts latency from here
         c->next_ns += period;
         c->until_ns = 0;
         ++c->loop_iter;
@@ -239,10 +242,11 @@ bool Worker::SendMessage(Conn* c, uint16_t message, uint16_t exchange, bool requ
   const MemberContext ctx = Context(c->device, c->seq);
   const int64_t now = MonoNanos();
   if (request) {
-    c->req_seq = c->seq;
-    c->exchange = exchange;
-    c->sent_ns = now;
-    if (c->sched_ns == 0 || c->sched_ns > now) c->sched_ns = now;
+    InFlight& f = Xfer(c);
+    f.seq = c->seq;
+    f.exchange = exchange;
+    f.sent_ns = now;
+    if (f.sched_ns == 0 || f.sched_ns > now) f.sched_ns = now;
   }
   ++Count(Counter::kMsgSent);
   Count(Counter::kBytesSent) += n;
@@ -297,7 +301,10 @@ bool Worker::Flush(Conn* c) {
   if (b.empty()) {
     bufs_.Release(c->tx);
     c->tx = BufferPool::kNone;
-    Record(static_cast<uint32_t>(GlobalHistogram::kSendTime), MonoNanos() - c->sent_ns);
+    if (c->xfer != InFlightPool::kNone) {
+      Record(static_cast<uint32_t>(GlobalHistogram::kSendTime),
+             MonoNanos() - xfers_.at(c->xfer).sent_ns);
+    }
   }
   return true;
 }
@@ -377,6 +384,7 @@ void Worker::EndConn(Conn* c, EndHow how, FailAction action) {
   if (c->rx != BufferPool::kNone) bufs_.Release(c->rx);
   if (c->tx != BufferPool::kNone) bufs_.Release(c->tx);
   timers_.Cancel(TimerKey(d, ci));
+  DropXfer(c);
   ++Count(Counter::kClosed);
   ReleaseProgram(c->prog);
   conns_.Release(devs_[d].conn[ci]);

@@ -70,31 +70,63 @@ struct Conn {
   ev_io io;            // first: a watcher pointer is a Conn pointer
   uint32_t device;     // the owning Device's index in the worker
   uint32_t seq;        // messages sent on this connection: the last $seq
-  uint32_t req_seq;    // $seq of the request awaiting its answer (checks compare with it)
   uint16_t rx;         // BufferPool index of a partial frame, or BufferPool::kNone
   uint16_t tx;         // BufferPool index of output not yet written, or kNone
+  uint16_t xfer;       // InFlightPool index of the request awaiting its answer, or kNone
   uint16_t loop_iter;  // iterations of the current loop started (counts are < 2^16)
   uint16_t pc;         // index of the current step
-  uint16_t exchange;   // exchange of the request awaiting its answer, or kNoIndex
-  uint16_t backfill;   // loop slots skipped before that request (see Worker::BackFill)
   uint8_t ci;          // which named connection of the role
   ConnState state;
-  uint8_t flags;     // kOnStop, kOnlineConn
-  uint8_t prog;      // its configuration generation (a Worker::programs_ slot)
-  int64_t sched_ns;  // when the pending request was due (latency_ms counts from here)
-  // When the pending request was handed to the socket (latency_uncorrected_ms); while
-  // connecting, when connect() started (connect latency).
-  int64_t sent_ns;
+  uint8_t flags;  // kOnStop, kOnlineConn
+  uint8_t prog;   // its configuration generation (a Worker::programs_ slot)
   int64_t next_ns;  // loop: nominal time of the next iteration; periodic: this period
   // The end of the current pause: a wait step's, or the next loop iteration's due time with
   // its jitter (0: none drawn yet). Never both at once: a wait inside a loop body starts
-  // after the iteration's due time was consumed.
+  // after the iteration's due time was consumed. While connecting: when connect() started.
   int64_t until_ns;
 
   static constexpr uint8_t kOnStop = 1;      // running the on_stop steps
   static constexpr uint8_t kOnlineConn = 2;  // this connection made its member online
 };
-static_assert(sizeof(Conn) <= 112, "Conn outgrew its budget");
+static_assert(sizeof(Conn) <= 88, "Conn outgrew its budget");
+
+// A request awaiting its answer: what its latency is measured from. Lent by the worker's
+// InFlightPool while a connection has one out (a heartbeat's round trip out of its 30 s),
+// so an idle connection carries none of it.
+struct InFlight {
+  int64_t sched_ns;   // when it was due (latency_ms counts from here)
+  int64_t sent_ns;    // when it was handed to the socket (latency_uncorrected_ms)
+  uint32_t seq;       // its $seq: checks of the answer compare with it
+  uint16_t exchange;  // the exchange it is counted under, or kNoIndex (not sent yet)
+  uint16_t backfill;  // loop slots skipped before it (Worker::BackFill)
+};
+
+// Per-worker pool of InFlight records with 16-bit indices (a worker holds at most 60,000
+// connections, each with at most one request out). Single-threaded.
+class InFlightPool {
+ public:
+  static constexpr uint16_t kNone = 0xFFFF;
+  uint16_t Acquire() {
+    uint16_t i;
+    if (!free_.empty()) {
+      i = free_.back();
+      free_.pop_back();
+    } else if (recs_.size() < kNone) {
+      i = static_cast<uint16_t>(recs_.size());
+      recs_.emplace_back();
+    } else {
+      return kNone;
+    }
+    recs_[i] = InFlight{0, 0, 0, kNoIndex, 0};
+    return i;
+  }
+  void Release(uint16_t i) { free_.push_back(i); }
+  InFlight& at(uint16_t i) { return recs_[i]; }
+
+ private:
+  std::vector<InFlight> recs_;
+  std::vector<uint16_t> free_;
+};
 
 // A slab of Conns with stable addresses (libev holds pointers to their watchers), grown in
 // chunks and recycled through a free list: no allocation per connection.

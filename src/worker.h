@@ -130,7 +130,7 @@ class Worker {
   bool ReadFrames(Conn* c);
   bool HandleFrame(Conn* c, absl::string_view frame);
   bool RunHandlers(Conn* c, absl::string_view frame);
-  void BackFill(Conn* c, uint16_t exchange, int64_t latency);
+  void BackFill(Conn* c, uint16_t exchange, uint16_t skipped, int64_t latency);
   void OnConnTimer(Conn* c);
   void OnSlotTimer(uint32_t d, uint8_t ci, int64_t due);
   bool FailStep(Conn* c, ErrorClass cls, const Step* step);
@@ -142,6 +142,20 @@ class Worker {
   void NextPeriod(uint32_t d, uint8_t ci, int64_t nominal);
   void ScheduleSlot(uint32_t d, uint8_t ci, SlotState s, int64_t due_ns);
   void UpdateInterest(Conn* c);
+  // c's request record, taken from the pool if it has none yet.
+  InFlight& Xfer(Conn* c) {
+    if (c->xfer == InFlightPool::kNone) c->xfer = xfers_.Acquire();
+    return xfers_.at(c->xfer);  // the pool cannot run dry: one per connection at most
+  }
+  void DropXfer(Conn* c) {
+    if (c->xfer == InFlightPool::kNone) return;
+    xfers_.Release(c->xfer);
+    c->xfer = InFlightPool::kNone;
+  }
+  // The exchange awaiting an answer on c, or kNoIndex.
+  uint16_t PendingExchange(const Conn* c) {
+    return c->xfer == InFlightPool::kNone ? kNoIndex : xfers_.at(c->xfer).exchange;
+  }
   // The program a connection runs (its generation; the current one for new connections).
   const Program& P(const Conn* c) const { return *programs_[c->prog].p; }
   const ConnSpec& Spec(const Conn* c) const {
@@ -184,6 +198,7 @@ class Worker {
   std::vector<uint64_t> vars_;  // devs_.size() * nvars_: captured variables
   std::vector<RoleRun> roles_;
   ConnPool conns_;
+  InFlightPool xfers_;
   PreciseTimers timers_;  // one per (device, connection): TimerKey()
   BufferPool bufs_;
   MessageEval eval_;
