@@ -179,7 +179,8 @@ void Worker::ConnLost(Conn* c, ErrorClass cls) {
   ++CountError(cls);
   if (c->state == ConnState::kAwaiting) {
     ++Count(Counter::kMissed);
-    if (PendingExchange(c) != kNoIndex) ++CountExchange(PendingExchange(c), ExchangeCounter::kErrors);
+    if (PendingExchange(c) != kNoIndex)
+      ++CountExchange(PendingExchange(c), ExchangeCounter::kErrors);
   }
   EndConn(c, EndHow::kFailed, Spec(c).on_error);
 }

@@ -68,7 +68,7 @@ void Worker::OpenConn(uint32_t d, uint8_t ci, int64_t nominal) {
   c->flags = 0;
   c->prog = cur_;
   ++programs_[cur_].conns;
-  c->until_ns = now;  // connect latency counts from here
+  c->until_ns = now;     // connect latency counts from here
   c->next_ns = nominal;  // the period this opening belongs to (periodic connections)
   dev.conn[ci] = idx;
   dev.slot[ci] = SlotState::kNone;
@@ -260,16 +260,7 @@ bool Worker::SendMessage(Conn* c, uint16_t message, uint16_t exchange, bool requ
   }
   eval_.Encode(p, m, ctx, tx_.get());
   size_t written = 0;
-  ErrorClass cls = ErrorClass::kOther;
-  switch (WriteSome(c->io.fd, tx_.get(), n, &written, &cls)) {
-    case IoResult::kOk:
-    case IoResult::kRetry:
-      break;
-    case IoResult::kClosed:
-    case IoResult::kError:
-      ConnLost(c, cls);
-      return false;
-  }
+  if (!Write(c, tx_.get(), n, &written)) return false;
   if (written == n) {
     Record(static_cast<uint32_t>(GlobalHistogram::kSendTime), MonoNanos() - now);
     return true;
@@ -284,19 +275,24 @@ bool Worker::SendMessage(Conn* c, uint16_t message, uint16_t exchange, bool requ
   return true;
 }
 
-bool Worker::Flush(Conn* c) {
-  std::string& b = bufs_.at(c->tx);
-  size_t written = 0;
+bool Worker::Write(Conn* c, const char* data, size_t len, size_t* written) {
   ErrorClass cls = ErrorClass::kOther;
-  switch (WriteSome(c->io.fd, b.data(), b.size(), &written, &cls)) {
+  switch (WriteSome(c->io.fd, data, len, written, &cls)) {
     case IoResult::kOk:
     case IoResult::kRetry:
-      break;
+      return true;
     case IoResult::kClosed:
     case IoResult::kError:
       ConnLost(c, cls);
       return false;
   }
+  return false;
+}
+
+bool Worker::Flush(Conn* c) {
+  std::string& b = bufs_.at(c->tx);
+  size_t written = 0;
+  if (!Write(c, b.data(), b.size(), &written)) return false;
   b.erase(0, written);
   if (b.empty()) {
     bufs_.Release(c->tx);

@@ -77,8 +77,8 @@ struct Conn {
   uint16_t pc;         // index of the current step
   uint8_t ci;          // which named connection of the role
   ConnState state;
-  uint8_t flags;  // kOnStop, kOnlineConn
-  uint8_t prog;   // its configuration generation (a Worker::programs_ slot)
+  uint8_t flags;    // kOnStop, kOnlineConn
+  uint8_t prog;     // its configuration generation (a Worker::programs_ slot)
   int64_t next_ns;  // loop: nominal time of the next iteration; periodic: this period
   // The end of the current pause: a wait step's, or the next loop iteration's due time with
   // its jitter (0: none drawn yet). Never both at once: a wait inside a loop body starts

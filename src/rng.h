@@ -14,6 +14,11 @@ namespace fleetsim {
 class Rng {
  public:
   explicit Rng(uint64_t seed = 1) { Seed(seed); }
+  // Independent streams from one seed (one per process or worker): same seed and stream,
+  // same sequence.
+  static Rng ForStream(uint64_t seed, uint64_t stream) {
+    return Rng(seed ^ (0x9E3779B97F4A7C15ULL * (stream + 1)));
+  }
   void Seed(uint64_t seed) {
     for (uint64_t& w : s_) w = SplitMix(&seed);
   }

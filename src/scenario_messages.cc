@@ -47,6 +47,17 @@ void ForEachCaptureMap(const YAML::Node& steps, const std::function<void(const Y
   }
 }
 
+// A text template over the member's number and index ({id}, {index}), as identities and
+// inline text values use.
+absl::StatusOr<TextTemplate> CompileMemberText(const std::string& text) {
+  return TextTemplate::Compile(text, [](absl::string_view name) -> absl::StatusOr<int> {
+    if (name == "id") return 0;
+    if (name == "index") return 1;
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown name '", name, "' (a member's text knows id and index)"));
+  });
+}
+
 // The longest a template renders for member numbers, which are below 2^32 and never
 // negative: the largest number has the most digits in every base.
 uint32_t MaxRendered(const TextTemplate& t) {
@@ -102,12 +113,7 @@ absl::Status ScenarioCompiler::CompileIdentities(const YamlRef& ids) {
       id.kind = Identity::Kind::kText;
       YamlRef t = d.Child("text");
       ASSIGN_OR_RETURN(std::string text, t.String());
-      auto tmpl = TextTemplate::Compile(text, [](absl::string_view name) -> absl::StatusOr<int> {
-        if (name == "id") return 0;
-        if (name == "index") return 1;
-        return absl::InvalidArgumentError(
-            absl::StrCat("unknown name '", name, "' (identities know id and index)"));
-      });
+      auto tmpl = CompileMemberText(text);
       if (!tmpl.ok()) return t.Error(tmpl.status().message());
       id.text = std::move(*tmpl);
       id.max_size = MaxRendered(id.text);
@@ -281,12 +287,7 @@ absl::StatusOr<ValueExpr> ScenarioCompiler::CompileValue(const YamlRef& v, const
       ASSIGN_OR_RETURN(std::string text, t.String());
       Identity id;
       id.name = absl::StrCat("(inline ", v.path(), ")");
-      auto tmpl = TextTemplate::Compile(text, [](absl::string_view name) -> absl::StatusOr<int> {
-        if (name == "id") return 0;
-        if (name == "index") return 1;
-        return absl::InvalidArgumentError(
-            absl::StrCat("unknown name '", name, "' (text values know id and index)"));
-      });
+      auto tmpl = CompileMemberText(text);
       if (!tmpl.ok()) return t.Error(tmpl.status().message());
       id.text = std::move(*tmpl);
       id.max_size = MaxRendered(id.text);

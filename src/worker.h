@@ -127,6 +127,8 @@ class Worker {
   // latency); a reply to a push is not.
   bool SendMessage(Conn* c, uint16_t message, uint16_t exchange, bool request);
   bool Flush(Conn* c);
+  // Writes what the socket takes (*written); false once the connection is lost (and gone).
+  bool Write(Conn* c, const char* data, size_t len, size_t* written);
   bool ReadFrames(Conn* c);
   bool HandleFrame(Conn* c, absl::string_view frame);
   bool RunHandlers(Conn* c, absl::string_view frame);
@@ -203,9 +205,9 @@ class Worker {
   BufferPool bufs_;
   MessageEval eval_;
   std::vector<uint64_t> counters_;
-  HistogramArray hists_;            // in fresh zero pages: costs only the buckets in use
-  std::unique_ptr<char[]> rx_;      // receive scratch shared by every connection
-  std::unique_ptr<char[]> tx_;      // encode scratch (the largest message)
+  HistogramArray hists_;        // in fresh zero pages: costs only the buckets in use
+  std::unique_ptr<char[]> rx_;  // receive scratch shared by every connection
+  std::unique_ptr<char[]> tx_;  // encode scratch (the largest message)
   size_t tx_cap_ = 0;
   bool draining_ = false;
   bool drained_ = false;

@@ -10,17 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/e2e/target_e2e.h"
+#include "tests/e2e/fleet_e2e.h"
 #include "tests/testlib/fleetsim_runner.h"
 #include "tests/testlib/net.h"
 #include "tests/testlib/wait.h"
 
 namespace fleetsim::testing {
 namespace {
-
-uint64_t Step(const Json& line, const char* step, const char* key) {
-  return line["totals"]["steps"][step].value(key, uint64_t{0});
-}
 
 // How many iterations `n` members ramped in at `rate` per second run in `run_s` of a loop
 // with period `period_s` and 10 % jitter.
@@ -58,14 +54,8 @@ TEST(EngineTest, DefaultScenarioAgainstTheTarget) {
     EXPECT_EQ(Cmd(t, cmd, "rejected"), 0u) << cmd;
   }
   // What fleetsim sent, the target received; what it answered, fleetsim received.
-  const std::vector<std::pair<const char*, const char*>> pairs = {
-      {"login", "LOGIN"},   {"heartbeat", "HEARTBEAT"},   {"logout", "LOGOUT"},
-      {"report", "REPORT"}, {"user_login", "USER_LOGIN"}, {"query", "QUERY"}};
-  for (const auto& [step, cmd] : pairs) {
-    EXPECT_EQ(Step(fin, step, "sent"), Cmd(t, cmd, "received")) << step;
-    EXPECT_EQ(Step(fin, step, "received"), Cmd(t, cmd, "responded")) << step;
-    EXPECT_EQ(Step(fin, step, "errors"), 0u) << step;
-  }
+  ExpectExactAccounting(fin, t);
+  for (const auto& [step, cmd] : RdpSteps()) EXPECT_EQ(Step(fin, step, "errors"), 0u) << step;
   EXPECT_EQ(Cmd(t, "LOGOUT", "received"), static_cast<uint64_t>(kDevices));
   // The ramp starts member i at i / rate; a loop's iterations fall a period apart from one
   // period after login (each delayed by a jitter of 10 % of a period at most, 5 % on

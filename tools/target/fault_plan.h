@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tools/target/rng.h"
+#include "src/rng.h"
 
 namespace fleetsim::target {
 
