@@ -8,6 +8,7 @@
 #define FLEETSIM_SRC_BUFFER_POOL_H_
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,10 @@ class BufferPool {
   size_t in_use() const { return bufs_.size() - free_.size(); }
 
  private:
-  std::vector<std::string> bufs_;
+  // A deque: growing it never moves a buffer, so a view into one (a frame being handled
+  // while its handler queues output in another) stays valid. A vector would move them, and
+  // a short string's bytes live inside the object (SSO).
+  std::deque<std::string> bufs_;
   std::vector<uint16_t> free_;
 };
 
