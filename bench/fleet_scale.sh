@@ -7,7 +7,9 @@
 # in N). Bounded: each N runs HOLD_S seconds (default 20) after the last device is online.
 # Usage: bench/fleet_scale.sh 1000 100000   (from the repository root, after make)
 # Env: BIN (default bin), HOLD_S, PORTS (the target's three ports, default 27101,27102,27103;
-# refused if any is in use: a second SO_REUSEPORT listener of the same user would share it).
+# refused if any is in use: a second SO_REUSEPORT listener of the same user would share it),
+# FLEETSIM_FLAGS (added to fleetsim's command line; e.g. --workers=6 holds the worker count of
+# 100k at 1k too, so the difference leaves out what each worker costs whatever its devices).
 set -euo pipefail
 bin=${BIN:-bin}
 hold=${HOLD_S:-20}
@@ -66,7 +68,7 @@ for n in "${sizes[@]}"; do
   "$bin/fleetsim" --scenario=conf/scenarios/rdp.yaml \
     --set=target.ports.access="$p_access",target.ports.report="$p_report",target.ports.user="$p_user" \
     --set=device.count="$n",user.count=0,device.ramp.rate=20000 \
-    --stats_file="$out/stats.jsonl" >"$out/fleetsim.log" 2>&1 &
+    --stats_file="$out/stats.jsonl" ${FLEETSIM_FLAGS:-} >"$out/fleetsim.log" 2>&1 &
   fpid=$!
   for _ in $(seq 600); do
     [[ $(online "$out/stats.jsonl") -ge $n ]] && break
