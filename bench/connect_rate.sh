@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # connect_rate.sh: time to open CONNS (default 15000) connections to echod, and the rate
 # achieved: fleetsim's ramp (bench/echo.yaml, idle after connecting) beside tcpkali
-# --connect-rate when TCPKALI is set. Both from the same two loopback sources.
+# --connect-rate when TCPKALI is set. Each run from a fresh pair of loopback source addresses
+# (both tools bind to them; see next_run in bench/lib.sh).
 #
 #   bench/connect_rate.sh            # env: see bench/lib.sh; CONNS, FS_RUNS, KALI_RUNS
 #
@@ -19,7 +20,7 @@ for run in ${FS_RUNS:-20000:2 40000:2 20000:1}; do
   next_run
   stats=$WORK/conn-fleetsim-$rate-w$workers.stats.jsonl
   meter "conn-fleetsim-$rate-w$workers" \
-    "{\"tool\":\"fleetsim\",\"rate\":$rate,\"workers\":$workers,\"stats\":\"$stats\"}" \
+    "{\"tool\":\"fleetsim\",\"rate\":$rate,\"workers\":$workers,\"conns\":$conns,\"stats\":\"$stats\"}" \
     --ready_stats="$stats:$conns" --stop_after_window --timeout=60 -- \
     "$BIN/fleetsim" --scenario="$SCEN" --workers="$workers" \
     --set=device.count="$conns",device.ramp.rate="$rate",vars.period=1h,target.ports.echo="$PORT" \
@@ -30,7 +31,7 @@ if have_tcpkali; then
     rate=${run%%:*} workers=${run##*:}
     next_run
     meter "conn-tcpkali-$rate-w$workers" \
-      "{\"tool\":\"tcpkali\",\"rate\":$rate,\"workers\":$workers}" \
+      "{\"tool\":\"tcpkali\",\"rate\":$rate,\"workers\":$workers,\"conns\":$conns}" \
       --ready_line="Ramped up" --timeout=60 -- \
       "$TCPKALI" -w "$workers" -c "$conns" --connect-rate "$rate" "${KALI_SOURCES[@]}" \
       --latency-connect --latency-percentiles 50,99 -T 4s "127.0.0.1:$PORT"

@@ -101,11 +101,10 @@ def connect(results):
             if t_all is not None and before:  # from its last line before connecting
                 ramp = t_all - before[-1]
         rows.append([m["tool"], m["workers"], m["rate"], fmt(t_all, "{:.3f}"),
-                     fmt(ramp, "{:.3f}"),
-                     fmt(r["echod_accepted"] / ramp if ramp else None, "{:.0f}"),
+                     fmt(ramp, "{:.3f}"), fmt(m["conns"] / ramp if ramp else None, "{:.0f}"),
                      r["echod_accepted"], fmt(p50), fmt(p99), status(r)])
     table(["tool", "workers", "rate asked/s", "time to all s (from spawn)", "ramp s",
-           "rate achieved/s (opened / ramp)", "opened (echod)", "connect p50 ms", "p99 ms",
+           "rate achieved/s (conns / ramp)", "opened (echod)", "connect p50 ms", "p99 ms",
            "status"], rows)
 
 
