@@ -186,6 +186,7 @@ WorkerSetup Master::Setup(size_t i) const {
   s.overrides = config_.overrides;
   s.publish_interval = config_.publish_interval;
   s.histograms = config_.histograms;
+  s.verbosity = config_.verbosity;
   for (const Exchange& x : program_->exchanges) s.exchanges.push_back(x.name);
   s.vars = program_->vars;
   return s;

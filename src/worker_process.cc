@@ -9,6 +9,7 @@
 #include <string>
 
 #include "glog/logging.h"
+#include "src/config.h"
 #include "src/scenario.h"
 #include "src/stats_segment.h"
 #include "src/worker.h"
@@ -53,6 +54,7 @@ int RunReexecutedWorker(int index, int channel_fd, int stats_fd) {
     LOG(ERROR) << "worker " << index << ": " << program.status().message();
     return 1;
   }
+  SetVerbosity(setup->verbosity);
   WorkerOptions opts;
   opts.index = setup->index;
   opts.num_workers = setup->num_workers;

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "src/config.h"
 #include "src/scenario.h"
 #include "src/worker.h"
 #include "src/worker_channel.h"
@@ -74,6 +75,7 @@ void Worker::OnReload(const std::string& payload, uint64_t generation) {
   if (!setup.ok()) {
     s = setup.status();
   } else {
+    SetVerbosity(setup->verbosity);
     auto program =
         CompileScenario(setup->scenario_text, setup->scenario_file, setup->overrides, prog_);
     s = program.ok() ? ApplyProgram(*std::move(program)) : program.status();

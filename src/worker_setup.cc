@@ -16,6 +16,7 @@ std::string WorkerSetup::Encode() const {
                       {"overrides", overrides},
                       {"publish_interval_ns", absl::ToInt64Nanoseconds(publish_interval)},
                       {"histograms", histograms},
+                      {"verbosity", verbosity},
                       {"exchanges", exchanges},
                       {"vars", vars}};
   return j.dump();
@@ -36,6 +37,7 @@ absl::StatusOr<WorkerSetup> WorkerSetup::Decode(const std::string& bytes) {
     s.overrides = j.at("overrides").get<std::vector<std::string>>();
     s.publish_interval = absl::Nanoseconds(j.at("publish_interval_ns").get<int64_t>());
     s.histograms = j.at("histograms").get<bool>();
+    s.verbosity = j.at("verbosity").get<int>();
     s.exchanges = j.at("exchanges").get<std::vector<std::string>>();
     s.vars = j.at("vars").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
