@@ -27,7 +27,7 @@ struct WorkerSetup {
   std::vector<std::string> overrides;  // --set items
   absl::Duration publish_interval = absl::Milliseconds(200);
   bool histograms = true;
-  int verbosity = 0;                     // --v
+  int verbosity = 0;  // --v
   // The running program's exchange and variable order, which a re-executed worker's
   // compile keeps (after a reload it differs from a fresh compile's).
   std::vector<std::string> exchanges;
