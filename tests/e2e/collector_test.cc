@@ -88,8 +88,10 @@ TEST(CollectorTest, AnAgentThatDoesNotAnswerIsStaleAndTheLoadGoesOn) {
   for (const Json& line : lines) {
     EXPECT_TRUE(line["servers"][dead].value("stale", false)) << line["servers"];
   }
-  // Lines kept their pace (one per second), and every device came online.
-  EXPECT_EQ(lines[lines.size() - 2]["devices"].value("online", 0), 500);
+  // Every device came online meanwhile (the last lines may be from the stop).
+  bool all_online = false;
+  for (const Json& line : lines) all_online |= line["devices"].value("online", 0) == 500;
+  EXPECT_TRUE(all_online);
   const Json t = target->Counters();
   EXPECT_EQ(Cmd(t, "LOGIN", "received"), 500u);
 }
