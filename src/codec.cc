@@ -117,103 +117,7 @@ inline uint64_t LoadUint(const char* p, uint32_t width, bool big) {
   }
 }
 
-std::string NumberText(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kInt:
-      return absl::StrCat(v.int_value());
-    case Value::Kind::kUint:
-      return absl::StrCat(v.uint_value());
-    case Value::Kind::kFloat:
-      return absl::StrFormat("%.17g", v.float_value());
-    case Value::Kind::kBytes:
-      return absl::StrCat("\"", absl::CHexEscape(v.bytes_value()), "\"");
-  }
-  return "";
-}
-
 }  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// Value
-
-uint64_t Value::ToIntegerBits() const {
-  switch (kind_) {
-    case Kind::kInt:
-      return static_cast<uint64_t>(payload_.i);
-    case Kind::kUint:
-      return payload_.u;
-    case Kind::kFloat: {
-      const double d = payload_.d;
-      if (std::isnan(d)) return 0;
-      // Saturate: converting an out-of-range double is undefined behaviour in C++.
-      if (d >= 0x1p63) return uint64_t{INT64_MAX};
-      if (d < -0x1p63) return static_cast<uint64_t>(INT64_MIN);
-      return static_cast<uint64_t>(static_cast<int64_t>(d));
-    }
-    case Kind::kBytes:
-      return 0;
-  }
-  return 0;
-}
-
-double Value::ToDouble() const {
-  switch (kind_) {
-    case Kind::kInt:
-      return static_cast<double>(payload_.i);
-    case Kind::kUint:
-      return static_cast<double>(payload_.u);
-    case Kind::kFloat:
-      return payload_.d;
-    case Kind::kBytes:
-      return 0.0;
-  }
-  return 0.0;
-}
-
-bool Value::ToBool() const {
-  switch (kind_) {
-    case Kind::kInt:
-      return payload_.i != 0;
-    case Kind::kUint:
-      return payload_.u != 0;
-    case Kind::kFloat:
-      return payload_.d != 0.0;  // NaN != 0.0, and bool(nan) is True in Python.
-    case Kind::kBytes:
-      return size_ != 0;
-  }
-  return false;
-}
-
-std::string Value::DebugString() const {
-  switch (kind_) {
-    case Kind::kInt:
-      return absl::StrCat("int ", NumberText(*this));
-    case Kind::kUint:
-      return absl::StrCat("uint ", NumberText(*this));
-    case Kind::kFloat:
-      return absl::StrCat("float ", NumberText(*this));
-    case Kind::kBytes:
-      return absl::StrCat("bytes ", NumberText(*this));
-  }
-  return "";
-}
-
-bool operator==(const Value& a, const Value& b) {
-  if (a.kind_ != b.kind_) return false;
-  switch (a.kind_) {
-    case Value::Kind::kInt:
-    case Value::Kind::kUint:
-    case Value::Kind::kFloat: {
-      uint64_t x, y;  // Bit patterns: a float NaN equals itself, 0.0 differs from -0.0.
-      std::memcpy(&x, &a.payload_, sizeof x);
-      std::memcpy(&y, &b.payload_, sizeof y);
-      return x == y;
-    }
-    case Value::Kind::kBytes:
-      return a.bytes_value() == b.bytes_value();
-  }
-  return false;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Compile
@@ -419,7 +323,7 @@ absl::Status Format::CheckValue(size_t index, const Value& v) const {
                            (v.int_value() < 0 || static_cast<uint64_t>(v.int_value()) <= max)
                      : v.uint_value() <= max;
       if (!in_range) {
-        return error(absl::StrCat(NumberText(v), " is out of range ", min, "..", max));
+        return error(absl::StrCat(v.Text(), " is out of range ", min, "..", max));
       }
       return absl::OkStatus();
     }
@@ -433,7 +337,7 @@ absl::Status Format::CheckValue(size_t index, const Value& v) const {
       if (r.op == Op::kHalf) PackHalf(v.ToDouble(), &overflow);
       if (r.op == Op::kFloat) PackFloat(v.ToDouble(), &overflow);
       if (overflow) {
-        return error(absl::StrCat(NumberText(v), " is too large for '", std::string(1, r.code),
+        return error(absl::StrCat(v.Text(), " is too large for '", std::string(1, r.code),
                                   r.op == Op::kHalf ? "' (max 65504)" : "' (max ~3.4028235e38)"));
       }
       return absl::OkStatus();

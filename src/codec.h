@@ -74,6 +74,8 @@ class Value {
 
   // "int -5", "uint 7", "float 1.5", "bytes \"ab\\x00\"" (escaped, for error messages/tests).
   std::string DebugString() const;
+  // The same without the kind: "-5", "1.5", "\"ab\\x00\"".
+  std::string Text() const;
 
   // Identity, not numeric equality: kinds must match, floats compare by bit pattern (so NaN
   // equals the same NaN and 0.0 differs from -0.0), bytes compare by content.

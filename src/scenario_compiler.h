@@ -50,6 +50,11 @@ class ScenarioCompiler {
   absl::Status CollectNames(const YamlRef& roles);
   absl::Status CompileIdentities(const YamlRef& ids);
   absl::Status CompileMessages(const YamlRef& msgs);
+  // A message's or identity's format string, vars substituted.
+  absl::StatusOr<Format> CompileFormat(const YamlRef& f);
+  // The list of values format `f` takes (as many as it takes, each checked against it).
+  absl::StatusOr<std::vector<ValueExpr>> CompileValues(const YamlRef& vals, const Format& f,
+                                                       bool restricted, std::set<int>* vars_used);
   // Compiles value `index` of format `f`. `restricted`: only literals, $id and $index
   // (identity packs). Records the variable slots used into *vars_used.
   absl::StatusOr<ValueExpr> CompileValue(const YamlRef& v, const Format& f, size_t index,

@@ -119,22 +119,9 @@ absl::Status ScenarioCompiler::CompileIdentities(const YamlRef& ids) {
       id.max_size = MaxRendered(id.text);
     } else {
       id.kind = Identity::Kind::kPack;
-      YamlRef f = d.Child("pack");
-      ASSIGN_OR_RETURN(std::string spec, f.String());
-      ASSIGN_OR_RETURN(std::string subst, Substitute(f, spec));
-      auto fmt = Format::Compile(subst);
-      if (!fmt.ok()) return f.Error(fmt.status().message());
-      id.pack = std::move(*fmt);
-      YamlRef vals = d.Child("values");
-      RETURN_IF_ERROR(vals.ExpectSeq());
-      if (vals.size() != id.pack.value_count()) {
-        return vals.Error(absl::StrCat("format '", spec, "' takes ", id.pack.value_count(),
-                                       " values, ", vals.size(), " given"));
-      }
-      for (size_t i = 0; i < vals.size(); ++i) {
-        ASSIGN_OR_RETURN(ValueExpr e, CompileValue(vals.At(i), id.pack, i, true, nullptr));
-        id.pack_values.push_back(e);
-      }
+      ASSIGN_OR_RETURN(id.pack, CompileFormat(d.Child("pack")));
+      ASSIGN_OR_RETURN(id.pack_values,
+                       CompileValues(d.Child("values"), id.pack, /*restricted=*/true, nullptr));
       id.max_size = static_cast<uint32_t>(id.pack.size());
     }
     identity_index_[id.name] = static_cast<int>(p_->identities.size());
@@ -156,37 +143,22 @@ absl::Status ScenarioCompiler::CompileMessages(const YamlRef& msgs) {
     m.loc = SourceLoc{file_, d.line(), d.path()};
     RETURN_IF_ERROR(d.ExpectMap());
     RETURN_IF_ERROR(d.CheckKeys({"format", "values", "fields"}));
-    YamlRef f = d.Child("format");
-    ASSIGN_OR_RETURN(std::string spec, f.String());
-    ASSIGN_OR_RETURN(std::string subst, Substitute(f, spec));
-    auto fmt = Format::Compile(subst);
-    if (!fmt.ok()) return f.Error(fmt.status().message());
-    m.format = std::move(*fmt);
+    ASSIGN_OR_RETURN(m.format, CompileFormat(d.Child("format")));
     if (!d.Has("values") && !d.Has("fields")) {
       return d.Error("a message needs values: (to be sent) or fields: (to be expected)");
     }
     std::set<int> used;
     if (d.Has("values")) {
-      YamlRef vals = d.Child("values");
-      RETURN_IF_ERROR(vals.ExpectSeq());
-      if (vals.size() != m.format.value_count()) {
-        return vals.Error(absl::StrCat("format '", subst, "' takes ", m.format.value_count(),
-                                       " values, ", vals.size(), " given"));
-      }
-      if (vals.size() > static_cast<size_t>(kMaxValuesPerMessage)) {
-        return vals.Error(absl::StrCat("more than ", kMaxValuesPerMessage, " values"));
-      }
-      for (size_t i = 0; i < vals.size(); ++i) {
-        ASSIGN_OR_RETURN(ValueExpr e, CompileValue(vals.At(i), m.format, i, false, &used));
-        m.values.push_back(e);
-      }
+      ASSIGN_OR_RETURN(m.values,
+                       CompileValues(d.Child("values"), m.format, /*restricted=*/false, &used));
     }
     if (d.Has("fields")) {
       YamlRef fs = d.Child("fields");
       RETURN_IF_ERROR(fs.ExpectSeq());
       if (fs.size() != m.format.value_count()) {
-        return fs.Error(absl::StrCat("format '", subst, "' holds ", m.format.value_count(),
-                                     " values, ", fs.size(), " field names given"));
+        return fs.Error(absl::StrCat("format '", m.format.spec(), "' holds ",
+                                     m.format.value_count(), " values, ", fs.size(),
+                                     " field names given"));
       }
       for (size_t i = 0; i < fs.size(); ++i) {
         ASSIGN_OR_RETURN(std::string name, fs.At(i).String());
@@ -200,6 +172,34 @@ absl::Status ScenarioCompiler::CompileMessages(const YamlRef& msgs) {
     p_->messages.push_back(std::move(m));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<Format> ScenarioCompiler::CompileFormat(const YamlRef& f) {
+  ASSIGN_OR_RETURN(std::string spec, f.String());
+  ASSIGN_OR_RETURN(std::string subst, Substitute(f, spec));
+  auto fmt = Format::Compile(subst);
+  if (!fmt.ok()) return f.Error(fmt.status().message());
+  return *std::move(fmt);
+}
+
+absl::StatusOr<std::vector<ValueExpr>> ScenarioCompiler::CompileValues(const YamlRef& vals,
+                                                                       const Format& f,
+                                                                       bool restricted,
+                                                                       std::set<int>* vars_used) {
+  RETURN_IF_ERROR(vals.ExpectSeq());
+  if (vals.size() != f.value_count()) {
+    return vals.Error(absl::StrCat("format '", f.spec(), "' takes ", f.value_count(), " values, ",
+                                   vals.size(), " given"));
+  }
+  if (vals.size() > static_cast<size_t>(kMaxValuesPerMessage)) {
+    return vals.Error(absl::StrCat("more than ", kMaxValuesPerMessage, " values"));
+  }
+  std::vector<ValueExpr> out;
+  for (size_t i = 0; i < vals.size(); ++i) {
+    ASSIGN_OR_RETURN(ValueExpr e, CompileValue(vals.At(i), f, i, restricted, vars_used));
+    out.push_back(e);
+  }
+  return out;
 }
 
 absl::StatusOr<ValueExpr> ScenarioCompiler::LiteralValue(const YamlRef& v, const Format& f,

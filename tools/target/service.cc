@@ -90,6 +90,21 @@ Reply Service::Busy() const {
   return r;
 }
 
+bool Service::EndDeviceSession(uint32_t sid, int64_t now_ms, Counter why) {
+  switch (devices_.End(sid, now_ms)) {
+    case SessionCheck::kValid:
+      counters_->Add(why);
+      counters_->Add(Counter::kDeviceSessionsEnded);
+      return true;
+    case SessionCheck::kExpired:
+      CountExpired();
+      return false;
+    case SessionCheck::kUnknown:
+      return false;
+  }
+  return false;
+}
+
 void Service::CountExpired() {
   counters_->Add(Counter::kSessionsExpired);
   counters_->Add(Counter::kDeviceSessionsEnded);
@@ -106,17 +121,7 @@ Reply Service::Login(const uint8_t* body, uint32_t held_sid, int64_t now_ms) {
   // One session per access connection: a LOGIN on a connection that holds one ends it
   // first (counted as replaced), so no session is left without a connection to end it.
   if (held_sid != 0) {
-    switch (devices_.End(held_sid, now_ms)) {
-      case SessionCheck::kValid:
-        counters_->Add(Counter::kSessionsReplaced);
-        counters_->Add(Counter::kDeviceSessionsEnded);
-        break;
-      case SessionCheck::kExpired:
-        CountExpired();
-        break;
-      case SessionCheck::kUnknown:
-        break;
-    }
+    EndDeviceSession(held_sid, now_ms, Counter::kSessionsReplaced);
   }
   LoginOutcome out = devices_.Login(device, now_ms);
   if (!out.ok) {
@@ -177,20 +182,9 @@ Reply Service::Logout(const uint8_t* body, uint32_t held_sid, int64_t now_ms) {
   // LOGOUT_ACK !B: status.
   const uint32_t sid = LoadBe32(body);
   Reply r;
-  switch (devices_.End(sid, now_ms)) {
-    case SessionCheck::kValid:
-      counters_->Add(Counter::kSessionsLoggedOut);
-      counters_->Add(Counter::kDeviceSessionsEnded);
-      r = Make(Command::kLogout, RdpStatus::kOk);
-      break;
-    case SessionCheck::kExpired:
-      CountExpired();
-      r = Make(Command::kLogout, RdpStatus::kUnknownSession);
-      break;
-    case SessionCheck::kUnknown:
-      r = Make(Command::kLogout, RdpStatus::kUnknownSession);
-      break;
-  }
+  r = Make(Command::kLogout, EndDeviceSession(sid, now_ms, Counter::kSessionsLoggedOut)
+                                 ? RdpStatus::kOk
+                                 : RdpStatus::kUnknownSession);
   if (sid == held_sid && sid != 0) r.held = HeldChange::kCleared;
   return r;
 }
@@ -263,17 +257,7 @@ Reply Service::Query(const uint8_t* body, int64_t now_ms) {
 void Service::EndHeld(Port port, uint32_t sid, int64_t now_ms) {
   switch (port) {
     case Port::kAccess:
-      switch (devices_.End(sid, now_ms)) {
-        case SessionCheck::kValid:
-          counters_->Add(Counter::kSessionsConnClosed);
-          counters_->Add(Counter::kDeviceSessionsEnded);
-          break;
-        case SessionCheck::kExpired:
-          CountExpired();
-          break;
-        case SessionCheck::kUnknown:
-          break;
-      }
+      EndDeviceSession(sid, now_ms, Counter::kSessionsConnClosed);
       break;
     case Port::kUser:
       if (users_.End(sid, now_ms) == SessionCheck::kValid) {

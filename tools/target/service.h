@@ -73,6 +73,9 @@ class Service {
   Reply Query(const uint8_t* body, int64_t now_ms);
   // Counts a device session this process found expired.
   void CountExpired();
+  // Ends device session `sid`, counting `why` (replaced, logged out, connection closed) if
+  // it was valid. Returns true iff it was.
+  bool EndDeviceSession(uint32_t sid, int64_t now_ms, Counter why);
 
   int heartbeat_s_;
   SessionTable devices_;
