@@ -111,8 +111,9 @@ bool Worker::HandleFrame(Conn* c, absl::string_view frame) {
       ++c->pc;
       return Drive(c);
     }
-    if (!whole && s.match.empty()) {  // the answer, but shorter than its format
-      ++CountExchange(PendingExchange(c), ExchangeCounter::kReceived);
+    if (!whole && s.match.empty()) {
+      // In the answer's place but shorter than its format: not an answer (a server never
+      // counts garbage as a response), an error of this exchange.
       return FailStep(c, ErrorClass::kMalformed, &s);
     }
   }
