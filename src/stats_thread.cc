@@ -5,6 +5,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <utility>
@@ -113,7 +114,7 @@ StatsThread::StatsThread(StatsSegment* segment, const Program& program, const Co
   layout_.roles = static_cast<uint32_t>(program.roles.size());
   for (const Exchange& x : program.exchanges) exchange_names_.push_back(x.name);
   for (const Role& r : program.roles) role_names_.push_back(r.name);
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   slots_.resize(segment_->num_slots());
   for (StatsState& s : slots_) s.Resize(layout_);
   slot_resets_.assign(segment_->num_slots(), 0);
@@ -139,7 +140,7 @@ void StatsThread::Start() {
   }
   start_ns_ = MonoNanos();
   {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     prev_ns_ = start_ns_;
   }
   thread_ = std::thread([this] { Run(); });
@@ -147,23 +148,24 @@ void StatsThread::Start() {
 
 void StatsThread::Stop() {
   {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     if (stopped_) return;
     stop_ = true;
   }
+  stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   Emit(/*final=*/true);
   stopped_ = true;
 }
 
 void StatsThread::AddMasterCount(Counter c, uint64_t n) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   master_counts_[static_cast<uint32_t>(c)] += n;
 }
 
 void StatsThread::RetireSlot(uint32_t slot) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   // A dead writer cannot be mid-publish for long: if its last publish was torn, the
   // previous good snapshot stands in for it.
   if (segment_->Snapshot(slot, scratch_.counters.data(), scratch_.hists.data())) {
@@ -183,12 +185,12 @@ void StatsThread::RetireSlot(uint32_t slot) {
 }
 
 void StatsThread::SetWorkersRunning(uint32_t n) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   workers_running_ = n;
 }
 
 void StatsThread::SetWorkerPids(std::vector<pid_t> pids) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   worker_pids_ = std::move(pids);
 }
 
@@ -229,7 +231,7 @@ void StatsThread::Run() {
   Collector* collector;
   int64_t interval;
   {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     collector = collector_;
     interval = absl::ToInt64Nanoseconds(interval_);
   }
@@ -241,9 +243,9 @@ void StatsThread::Run() {
   for (;;) {
     {
       // Lines are due at start + k * interval: a slow line does not shift the ones after it.
-      absl::MutexLock l(&mu_);
-      absl::Duration wait = absl::Nanoseconds(next - MonoNanos());
-      if (mu_.AwaitWithTimeout(absl::Condition(&stop_), wait)) return;
+      std::unique_lock<std::mutex> l(mu_);
+      const auto wait = std::chrono::nanoseconds(std::max<int64_t>(0, next - MonoNanos()));
+      if (stop_cv_.wait_for(l, wait, [this] { return stop_; })) return;
       collector = collector_;
       retired_collectors_.clear();  // collectors reloads replaced: no longer polled
     }
@@ -252,7 +254,7 @@ void StatsThread::Run() {
     // (Reconfigure keeps a replaced collector alive until this loop comes round again.)
     if (collector != nullptr) collector->Poll();
     {
-      absl::MutexLock l(&mu_);
+      std::lock_guard<std::mutex> l(mu_);
       Emit(/*final=*/false);
       interval = absl::ToInt64Nanoseconds(interval_);
     }
@@ -264,7 +266,7 @@ void StatsThread::Run() {
 
 void StatsThread::Reconfigure(const Program& program, uint64_t generation, absl::Duration interval,
                               std::unique_ptr<Collector> collector) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   exchange_names_.clear();
   for (const Exchange& x : program.exchanges) exchange_names_.push_back(x.name);
   generation_ = generation;
@@ -277,7 +279,7 @@ void StatsThread::Reconfigure(const Program& program, uint64_t generation, absl:
 }
 
 void StatsThread::ReopenFile() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (config_.stats_file.empty()) return;
   FILE* f = fopen(config_.stats_file.c_str(), "a");
   if (f == nullptr) {

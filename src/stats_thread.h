@@ -11,15 +11,16 @@
 #define FLEETSIM_SRC_STATS_THREAD_H_
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
 #include "src/config.h"
 #include "src/counters.h"
@@ -112,7 +113,11 @@ class StatsThread {
   // Read and polled by the stats thread; swapped by Reconfigure under mu_.
   Collector* collector_ ABSL_GUARDED_BY(mu_);
 
-  absl::Mutex mu_;
+  // std::mutex, not absl::Mutex: the distribution's Abseil is not built for TSan, which then
+  // cannot see its hand-offs; pthread mutexes it intercepts. The annotations stay as the
+  // contract (clang checks them on a capability type; g++ ignores them).
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   bool first_line_ ABSL_GUARDED_BY(mu_) = true;

@@ -5,6 +5,8 @@ set -uo pipefail
 kind=$1 out=$2 bin=$3
 export FLEETSIM_BIN_DIR=$(cd "$bin" 2>/dev/null && pwd || echo "$bin")
 export FLEETSIM_SRC_DIR=$(pwd)
+# Sanitizer settings reach the programs the tests start, too.
+export TSAN_OPTIONS="suppressions=$FLEETSIM_SRC_DIR/tests/tsan.supp ${TSAN_OPTIONS:-}"
 # glog writes to stderr only in tests unless a test points it elsewhere.
 export GLOG_logtostderr=1
 shopt -s nullglob
