@@ -42,7 +42,8 @@ TEST(CollectorTest, TcpInUseRisesByTheConnectionsFleetsimOpened) {
 
   constexpr int kDevices = 1000;
   auto run = FleetsimRun::Start(
-      {"--scenario=" + SrcDir() + "/conf/scenarios/rdp.yaml", "--duration=6s",
+      // Half an interval past the last line: no line's poll meets the stop's closing.
+      {"--scenario=" + SrcDir() + "/conf/scenarios/rdp.yaml", "--duration=6500ms",
        RdpPortsSet(target->access_port(), target->report_port(), target->user_port()),
        absl::StrCat("--set=device.count=", kDevices, ",user.count=0,vars.report_every=1h"),
        "--agents=" + agent->address()});
